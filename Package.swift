@@ -1,0 +1,61 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "RealtimeCoaching",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "coaching", targets: ["FCGIApp"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CFastCGI",
+            pkgConfig: "fcgi",
+            providers: [.apt(["libfcgi-dev"])]
+        ),
+        .systemLibrary(
+            name: "CMariaDB",
+            pkgConfig: "libmariadb",
+            providers: [.apt(["libmariadb-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(
+            name: "MariaDB",
+            dependencies: ["CMariaDB", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "Coaching",
+            dependencies: [
+                "MariaDB",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "Experiments",
+            dependencies: ["Coaching"]
+        ),
+        .executableTarget(
+            name: "FCGIApp",
+            dependencies: [
+                "CFastCGI",
+                "Coaching",
+                "Experiments",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(name: "CoachingTests", dependencies: ["Coaching"]),
+        .testTarget(name: "FCGIAppTests", dependencies: ["FCGIApp"]),
+    ]
+)

@@ -1,0 +1,2 @@
+#include <fcgiapp.h>
+#include <fcgios.h>

@@ -1,0 +1,59 @@
+import Coaching
+import Foundation
+
+/// Finds the caller of a request: a bearer token, else the token cookie, else (when the nginx site
+/// is configured for `auth_request`) the identity params nginx itself set. Cookie-based identities
+/// are ambient browser credentials, so their unsafe requests must also pass the CSRF check.
+struct Authenticator: Sendable {
+    struct Identity {
+        let principal: Principal
+        let isAmbient: Bool
+    }
+
+    let secret: String
+    let cookieName: String
+    let trustNginxIdentity: Bool
+
+    func identify(_ request: HTTPRequest) throws(APIError) -> Identity {
+        if let authorization = request.header("HTTP_AUTHORIZATION"), !authorization.isEmpty {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+                throw APIError.unauthorized("unsupported authorization scheme; use Bearer")
+            }
+            return Identity(principal: try verify(String(parts[1]).trimmed), isAmbient: false)
+        }
+        if let token = cookie(named: cookieName, in: request.header("HTTP_COOKIE")) {
+            return Identity(principal: try verify(token), isAmbient: true)
+        }
+        if trustNginxIdentity, let userText = request.param("COACHING_AUTH_USER_ID"), !userText.isEmpty {
+            guard let userID = RouteParameters.positiveID(userText),
+                  let role = Principal.Role(rawValue: request.param("COACHING_AUTH_ROLE") ?? "agent") else {
+                throw APIError.unauthorized("invalid identity from the host application")
+            }
+            return Identity(principal: Principal(userID: userID, role: role), isAmbient: true)
+        }
+        throw APIError.unauthorized("authentication required")
+    }
+
+    private func verify(_ token: String) throws(APIError) -> Principal {
+        do {
+            return try AccessToken.verify(token, secret: secret)
+        } catch .expired {
+            throw APIError.unauthorized("token expired")
+        } catch {
+            throw APIError.unauthorized("invalid token")
+        }
+    }
+
+    func cookie(named name: String, in header: String?) -> String? {
+        guard let header else { return nil }
+        for part in header.split(separator: ";") {
+            let pair = part.split(separator: "=", maxSplits: 1)
+            if pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces) == name {
+                let value = pair[1].trimmingCharacters(in: .whitespaces)
+                return value.isEmpty ? nil : value
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import MariaDB
+
+/// Everything the process needs to know, read once from the environment (and an env file) and
+/// validated before anything starts. Passed down as a value; nothing else reads the environment.
+///
+/// Lookup order for each key: the process environment, then the env file named by
+/// `COACHING_ENV_FILE`, else `.runtime/dev/coaching.env` under the working directory (the file that
+/// `make run` writes, so `coaching token` run from the project root uses the running stack's secret).
+struct AppConfiguration: Sendable {
+    var database: MariaDBConfiguration
+    var socketPath: String
+    var requestThreads: Int
+    var jwtSecret: String
+    var cookieName: String
+    var bodyLimit: Int
+    /// Trust `COACHING_AUTH_USER_ID` / `COACHING_AUTH_ROLE` FastCGI params set by nginx after
+    /// `auth_request` to the host application. Off unless the nginx site sets them itself.
+    var trustNginxIdentity: Bool
+    var sqlDirectory: String
+    var settingsMaxAge: Duration
+
+    struct Invalid: Error, CustomStringConvertible {
+        let problems: [String]
+        var description: String { "invalid configuration: " + problems.joined(separator: "; ") }
+    }
+
+    static let defaultEnvFile = ".runtime/dev/coaching.env"
+
+    static func load(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfiguration {
+        var values = [String: String]()
+        let fileName = environment["COACHING_ENV_FILE"] ?? defaultEnvFile
+        if let text = try? String(contentsOfFile: fileName, encoding: .utf8) {
+            values = parseEnvFile(text)
+        } else if environment["COACHING_ENV_FILE"] != nil {
+            throw Invalid(problems: ["cannot read COACHING_ENV_FILE \(fileName)"])
+        }
+        for (key, value) in environment where key.hasPrefix("COACHING_") { values[key] = value }
+        return try AppConfiguration(values: values)
+    }
+
+    init(values: [String: String]) throws {
+        var problems: [String] = []
+        func integer(_ key: String, _ fallback: Int, _ range: ClosedRange<Int>) -> Int {
+            guard let text = values[key], !text.isEmpty else { return fallback }
+            guard let value = Int(text), range.contains(value) else {
+                problems.append("\(key) must be an integer in \(range.lowerBound)...\(range.upperBound)")
+                return fallback
+            }
+            return value
+        }
+        let timeZone = values["COACHING_DB_TIMEZONE"] ?? "-03:00"
+        if !MariaDBConfiguration.isValidTimeZone(timeZone) {
+            problems.append("COACHING_DB_TIMEZONE must look like -03:00 or Area/City")
+        }
+        database = MariaDBConfiguration(
+            host: values["COACHING_DB_HOST"] ?? "127.0.0.1",
+            port: UInt32(integer("COACHING_DB_PORT", 3306, 1...65535)),
+            user: values["COACHING_DB_USER"] ?? "coaching",
+            password: values["COACHING_DB_PASSWORD"] ?? "",
+            database: values["COACHING_DB_NAME"] ?? "coaching",
+            socket: values["COACHING_DB_SOCKET"].flatMap { $0.isEmpty ? nil : $0 },
+            timeZone: timeZone
+        )
+        socketPath = values["COACHING_SOCKET"] ?? ".runtime/dev/coaching.sock"
+        requestThreads = integer("COACHING_THREADS", 16, 1...512)
+        jwtSecret = values["COACHING_JWT_SECRET"] ?? ""
+        cookieName = values["COACHING_COOKIE_NAME"] ?? "coaching_token"
+        bodyLimit = integer("COACHING_BODY_LIMIT", 1_048_576, 1024...(64 * 1_048_576))
+        trustNginxIdentity = ["1", "true", "yes"].contains((values["COACHING_TRUST_NGINX_IDENTITY"] ?? "").lowercased())
+        sqlDirectory = values["COACHING_SQL_DIR"] ?? "sql"
+        settingsMaxAge = .milliseconds(integer("COACHING_SETTINGS_MAX_AGE_MS", 1000, 0...2000))
+        if !problems.isEmpty { throw Invalid(problems: problems) }
+    }
+
+    /// A secret is required to serve or mint tokens; short secrets make HS256 guessable.
+    func requireSecret() throws {
+        guard jwtSecret.utf8.count >= 32 else {
+            throw Invalid(problems: ["COACHING_JWT_SECRET must be set to at least 32 bytes"])
+        }
+    }
+
+    static func parseEnvFile(_ text: String) -> [String: String] {
+        var values = [String: String]()
+        for line in text.split(whereSeparator: \.isNewline) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty, !trimmed.hasPrefix("#"), let equals = trimmed.firstIndex(of: "=") else { continue }
+            let key = String(trimmed[..<equals]).trimmingCharacters(in: .whitespaces)
+            var value = String(trimmed[trimmed.index(after: equals)...]).trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, (value.hasPrefix("\"") && value.hasSuffix("\"")) || (value.hasPrefix("'") && value.hasSuffix("'")) {
+                value = String(value.dropFirst().dropLast())
+            }
+            values[key.hasPrefix("export ") ? String(key.dropFirst(7)) : key] = value
+        }
+        return values
+    }
+}

@@ -1,0 +1,93 @@
+import Coaching
+
+/// `application/x-www-form-urlencoded` and query-string decoding, including PHP's bracket names
+/// (`a[b]=1`, `list[]=x`) because the host application's forms use them. The result is a JSON
+/// object so that handlers read forms and JSON bodies the same way.
+struct FormFields {
+    static let maxPairs = 1000
+    static let maxDepth = 16
+
+    private(set) var json: JSONValue = .object([])
+
+    init(decoding text: String, source: String) throws(APIError) {
+        if text.isEmpty { return }
+        let pairs = text.split(separator: "&", omittingEmptySubsequences: true)
+        guard pairs.count <= Self.maxPairs else {
+            throw APIError.badRequest("too many fields in the \(source)", field: nil)
+        }
+        for pair in pairs {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = Self.percentDecode(parts[0]) else {
+                throw APIError.badRequest("invalid percent-encoding in the \(source)", field: nil)
+            }
+            guard let value = Self.percentDecode(parts.count > 1 ? parts[1] : "") else {
+                throw APIError.badRequest("invalid percent-encoding in the \(source) field \(name)", field: name)
+            }
+            guard !name.isEmpty else { continue }
+            let path = try Self.keyPath(name, source: source)
+            json = Self.insert(.string(value), at: path[...], into: json)
+        }
+    }
+
+    /// First value of a plain field, as text.
+    func string(_ name: String) -> String? { json[name]?.stringValue }
+
+    /// `a[b][]` → ["a", "b", ""]; an empty component means "append".
+    static func keyPath(_ name: String, source: String) throws(APIError) -> [String] {
+        guard let open = name.firstIndex(of: "["), name.last == "]" else { return [name] }
+        var components = [String(name[..<open])]
+        var rest = name[open...]
+        while !rest.isEmpty {
+            guard rest.first == "[", let close = rest.firstIndex(of: "]") else {
+                throw APIError.badRequest("malformed field name \(name) in the \(source)", field: name)
+            }
+            components.append(String(rest[rest.index(after: rest.startIndex)..<close]))
+            rest = rest[rest.index(after: close)...]
+        }
+        guard components.count <= maxDepth, !components[0].isEmpty else {
+            throw APIError.badRequest("malformed field name \(name) in the \(source)", field: name)
+        }
+        return components
+    }
+
+    private static func insert(_ value: JSONValue, at path: ArraySlice<String>, into container: JSONValue) -> JSONValue {
+        guard let key = path.first else { return value }
+        let rest = path.dropFirst()
+        if key.isEmpty {
+            var elements = container.arrayValue ?? []
+            elements.append(insert(value, at: rest, into: .null))
+            return .array(elements)
+        }
+        let existing = container[key]
+        if rest.isEmpty, existing != nil { return container } // first occurrence wins, as in query strings
+        let child = insert(value, at: rest, into: existing ?? .null)
+        if case .object = container { return container.setting(key, to: child) }
+        return JSONValue.object([(key, child)])
+    }
+
+    /// Decodes `%XX` and `+`; nil when the escapes are malformed or the bytes are not UTF-8.
+    static func percentDecode<S: StringProtocol>(_ text: S) -> String? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var iterator = text.utf8.makeIterator()
+        while let byte = iterator.next() {
+            switch byte {
+            case UInt8(ascii: "+"): bytes.append(0x20)
+            case UInt8(ascii: "%"):
+                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else { return nil }
+                bytes.append(high << 4 | low)
+            default: bytes.append(byte)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: return byte - 0x30
+        case 0x41...0x46: return byte - 0x41 + 10
+        case 0x61...0x66: return byte - 0x61 + 10
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,65 @@
+/// The single routing table. Patterns are literal segments plus `{id}` placeholders that accept only
+/// positive 32-bit integers, so handlers never see a malformed id.
+struct Router: Sendable {
+    typealias Handler = @Sendable (HTTPRequest, RouteParameters, RequestContext) throws -> HTTPResponse
+
+    private struct Route: Sendable {
+        let method: String
+        let segments: [Substring]
+        let handler: Handler
+    }
+
+    private var routes: [Route] = []
+
+    mutating func add(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
+        routes.append(Route(method: method, segments: pattern.split(separator: "/"), handler: handler))
+    }
+
+    func handle(_ request: HTTPRequest, context: RequestContext) throws -> HTTPResponse {
+        let segments = request.path.split(separator: "/")
+        var allowed: [String] = []
+        var badID: String?
+        for route in routes where route.segments.count == segments.count {
+            var parameters = RouteParameters()
+            var literalsMatch = true
+            var invalidID: String?
+            for (pattern, actual) in zip(route.segments, segments) {
+                if pattern.first == "{" {
+                    let name = String(pattern.dropFirst().dropLast())
+                    if let id = RouteParameters.positiveID(actual) {
+                        parameters.ids[name] = id
+                    } else {
+                        invalidID = name
+                    }
+                } else if pattern != actual {
+                    literalsMatch = false
+                    break
+                }
+            }
+            guard literalsMatch else { continue }
+            if let invalidID {
+                badID = invalidID
+                continue
+            }
+            if route.method == request.method {
+                return try route.handler(request, parameters, context)
+            }
+            allowed.append(route.method)
+        }
+        if !allowed.isEmpty { throw APIError.methodNotAllowed(allowed: allowed) }
+        if let badID { throw APIError.badRequest("\(badID) must be a positive integer", field: badID) }
+        throw APIError.notFound("no such route")
+    }
+}
+
+struct RouteParameters: Sendable {
+    var ids: [String: Int] = [:]
+
+    func id(_ name: String = "id") -> Int { ids[name] ?? 0 }
+
+    static func positiveID<S: StringProtocol>(_ text: S) -> Int? {
+        guard !text.isEmpty, text.count <= 10, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+              let value = Int(text), value > 0, value <= Int(Int32.max) else { return nil }
+        return value
+    }
+}

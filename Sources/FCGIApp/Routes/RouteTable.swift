@@ -1,0 +1,22 @@
+/// Every route of the service, in one table.
+enum RouteTable {
+    static func make() -> Router {
+        var router = Router()
+        // Agent routes (SPEC §3).
+        router.add("GET", "/api/coaching/settings", AgentRoutes.settings)
+        router.add("GET", "/api/coaching/hints/pending", AgentRoutes.pendingHints)
+        router.add("GET", "/api/coaching/hints/conversation/{id}", AgentRoutes.conversationHints)
+        router.add("POST", "/api/coaching/hints/{id}/view", AgentRoutes.view)
+        router.add("POST", "/api/coaching/hints/{id}/feedback", AgentRoutes.feedback)
+        router.add("POST", "/api/coaching/hints/{id}/use-suggestion", AgentRoutes.useSuggestion)
+        router.add("POST", "/api/coaching/typing", AgentRoutes.typing)
+        // The original system's routes, kept with their shapes.
+        router.add("GET", "/coaching/pending-hints", AgentRoutes.pendingHints)
+        router.add("GET", "/coaching/stats", LegacyRoutes.stats)
+        router.add("POST", "/coaching/mark-viewed", LegacyRoutes.markViewed)
+        router.add("POST", "/coaching/feedback", LegacyRoutes.feedback)
+        // Operations.
+        router.add("GET", "/coaching/health", OpsRoutes.health)
+        return router
+    }
+}

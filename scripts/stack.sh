@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# Private stack for one profile (dev or test): MariaDB, the coaching app and nginx, all under
+# .runtime/<profile>/, touching no system service.
+#   scripts/stack.sh deps                 install missing Debian packages
+#   scripts/stack.sh up PROFILE           start (or reuse) MariaDB, migrate, start app and nginx
+#   scripts/stack.sh down PROFILE         stop exactly what `up` started
+#   scripts/stack.sh restart-db PROFILE   stop and start MariaDB (same data)
+#   scripts/stack.sh restart-app PROFILE  stop and start the app
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+COMMAND="${1:-}"
+PROFILE="${2:-dev}"
+RT="$ROOT/.runtime/$PROFILE"
+
+case "$PROFILE" in
+    dev)  HTTP_PORT="${COACHING_PORT:-8080}"; DB_PORT="${COACHING_DB_PORT_DEV:-3307}" ;;
+    test) HTTP_PORT="${COACHING_TEST_PORT:-18080}"; DB_PORT="${COACHING_TEST_DB_PORT:-3317}" ;;
+    *) echo "unknown profile $PROFILE (dev or test)" >&2; exit 2 ;;
+esac
+BIN="${COACHING_BIN:-$ROOT/.build/release/coaching}"
+BODY_LIMIT=1048576
+DB_NAME=coaching
+DB_USER=coaching
+
+log() { echo "[stack:$PROFILE] $*" >&2; }
+
+APT_PACKAGES=(mariadb-server mariadb-client nginx libnginx-mod-nchan libfcgi-dev libmariadb-dev
+              libcurl4-openssl-dev pkg-config curl wrk python3 python3-venv openssl)
+
+deps() {
+    local missing=()
+    for package in "${APT_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    log "installing: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    # Package scripts must not start the system's own MariaDB or nginx.
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+        $sudo chmod +x /usr/sbin/policy-rc.d
+        trap '$sudo rm -f /usr/sbin/policy-rc.d' RETURN
+    fi
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+mysqld_bin() { command -v mariadbd || echo /usr/sbin/mariadbd; }
+
+db_is_up() { mariadb-admin --no-defaults --socket="$RT/mysql.sock" -uroot ping >/dev/null 2>&1; }
+
+db_start() {
+    mkdir -p "$RT"
+    if db_is_up; then return 0; fi
+    local run_user
+    run_user="$(id -un)"
+    if [ ! -d "$RT/mysql/mysql" ]; then
+        log "initialising MariaDB data directory"
+        mariadb-install-db --no-defaults --datadir="$RT/mysql" --user="$run_user" \
+            --auth-root-authentication-method=socket --skip-test-db >"$RT/mariadb-install.log" 2>&1
+    fi
+    "$(mysqld_bin)" --no-defaults --datadir="$RT/mysql" --socket="$RT/mysql.sock" \
+        --port="$DB_PORT" --bind-address=127.0.0.1 --pid-file="$RT/mariadb.pid" \
+        --log-error="$RT/mariadb.log" --user="$run_user" \
+        --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+        --innodb-buffer-pool-size=512M --innodb-flush-log-at-trx-commit=2 \
+        --max-connections=1000 --skip-name-resolve >/dev/null 2>&1 &
+    for _ in $(seq 1 120); do
+        db_is_up && return 0
+        sleep 0.25
+    done
+    log "MariaDB did not start; see $RT/mariadb.log"
+    tail -20 "$RT/mariadb.log" >&2 || true
+    return 1
+}
+
+db_stop() {
+    [ -f "$RT/mariadb.pid" ] || return 0
+    local pid
+    pid="$(cat "$RT/mariadb.pid" 2>/dev/null || true)"
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid"
+        for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    fi
+    rm -f "$RT/mariadb.pid"
+}
+
+db_prepare() {
+    local password
+    password="$(cat "$RT/db-password")"
+    mariadb --no-defaults --socket="$RT/mysql.sock" -uroot <<SQL
+CREATE DATABASE IF NOT EXISTS \`$DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE USER IF NOT EXISTS '$DB_USER'@'localhost' IDENTIFIED BY '$password';
+CREATE USER IF NOT EXISTS '$DB_USER'@'127.0.0.1' IDENTIFIED BY '$password';
+ALTER USER '$DB_USER'@'localhost' IDENTIFIED BY '$password';
+ALTER USER '$DB_USER'@'127.0.0.1' IDENTIFIED BY '$password';
+GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'localhost';
+GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'127.0.0.1';
+SQL
+}
+
+secrets() {
+    mkdir -p "$RT"
+    chmod 711 "$RT" # nginx workers must reach the app socket inside
+    [ -s "$RT/jwt-secret" ] || openssl rand -hex 32 >"$RT/jwt-secret"
+    [ -s "$RT/db-password" ] || openssl rand -hex 16 >"$RT/db-password"
+    chmod 600 "$RT/jwt-secret" "$RT/db-password"
+}
+
+write_env() {
+    cat >"$RT/coaching.env" <<ENV
+COACHING_DB_HOST=127.0.0.1
+COACHING_DB_PORT=$DB_PORT
+COACHING_DB_SOCKET=$RT/mysql.sock
+COACHING_DB_USER=$DB_USER
+COACHING_DB_PASSWORD=$(cat "$RT/db-password")
+COACHING_DB_NAME=$DB_NAME
+COACHING_DB_TIMEZONE=${COACHING_DB_TIMEZONE:--03:00}
+COACHING_SOCKET=$RT/coaching.sock
+COACHING_JWT_SECRET=$(cat "$RT/jwt-secret")
+COACHING_BODY_LIMIT=$BODY_LIMIT
+COACHING_SQL_DIR=$ROOT/sql
+COACHING_THREADS=${COACHING_THREADS:-16}
+ENV
+    chmod 600 "$RT/coaching.env"
+    {
+        cat "$RT/coaching.env"
+        echo "COACHING_BASE_URL=http://127.0.0.1:$HTTP_PORT"
+        echo "COACHING_ROOT=$ROOT"
+        echo "COACHING_BIN=$BIN"
+        echo "COACHING_RUNTIME=$RT"
+        echo "COACHING_PROFILE=$PROFILE"
+    } >"$RT/stack.env"
+    chmod 600 "$RT/stack.env"
+}
+
+app_start() {
+    [ -x "$BIN" ] || { log "missing binary $BIN (build first)"; return 1; }
+    if [ -f "$RT/app.pid" ] && kill -0 "$(cat "$RT/app.pid")" 2>/dev/null; then return 0; fi
+    rm -f "$RT/coaching.sock"
+    COACHING_ENV_FILE="$RT/coaching.env" nohup "$BIN" serve >>"$RT/app.log" 2>&1 &
+    echo $! >"$RT/app.pid"
+    for _ in $(seq 1 80); do
+        [ -S "$RT/coaching.sock" ] && return 0
+        kill -0 "$(cat "$RT/app.pid")" 2>/dev/null || break
+        sleep 0.25
+    done
+    log "the app did not start; see $RT/app.log"
+    tail -20 "$RT/app.log" >&2 || true
+    return 1
+}
+
+app_stop() {
+    [ -f "$RT/app.pid" ] || return 0
+    local pid
+    pid="$(cat "$RT/app.pid")"
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid"
+        for _ in $(seq 1 80); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+        kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+    fi
+    rm -f "$RT/app.pid"
+}
+
+render() {
+    local template="$1" target="$2" user_directive="" nchan
+    nchan="$(ls /usr/lib/nginx/modules/ngx_nchan_module.so 2>/dev/null || echo /usr/share/nginx/modules/ngx_nchan_module.so)"
+    if [ "$(id -u)" -eq 0 ] && id www-data >/dev/null 2>&1; then user_directive="user www-data www-data;"; fi
+    sed -e "s#@RUNTIME@#$RT#g" -e "s#@HTTP_PORT@#$HTTP_PORT#g" -e "s#@APP_SOCKET@#$RT/coaching.sock#g" \
+        -e "s#@PUBLIC_ROOT@#$ROOT/public#g" -e "s#@NCHAN_MODULE@#$nchan#g" \
+        -e "s#@USER_DIRECTIVE@#$user_directive#g" -e "s#@NGINX_BODY_LIMIT@#2m#g" "$template" >"$target"
+}
+
+nginx_start() {
+    mkdir -p "$RT/nginx-tmp"/{body,fastcgi,proxy,uwsgi,scgi}
+    if [ "$(id -u)" -eq 0 ] && id www-data >/dev/null 2>&1; then chown -R www-data "$RT/nginx-tmp"; fi
+    render "$ROOT/nginx/coaching.conf.template" "$RT/nginx.conf"
+    render "$ROOT/nginx/fastcgi-coaching.conf.template" "$RT/fastcgi-coaching.conf"
+    render "$ROOT/nginx/security-headers.conf.template" "$RT/security-headers.conf"
+    if [ -f "$RT/nginx.pid" ] && kill -0 "$(cat "$RT/nginx.pid")" 2>/dev/null; then
+        nginx -c "$RT/nginx.conf" -p "$RT" -s reload 2>>"$RT/nginx-error.log"
+        return 0
+    fi
+    nginx -c "$RT/nginx.conf" -p "$RT" -t >/dev/null 2>"$RT/nginx-test.log" || { cat "$RT/nginx-test.log" >&2; return 1; }
+    nginx -c "$RT/nginx.conf" -p "$RT"
+    for _ in $(seq 1 40); do
+        curl -fsS -o /dev/null "http://127.0.0.1:$HTTP_PORT/static-probe" && return 0
+        sleep 0.25
+    done
+    log "nginx did not answer on port $HTTP_PORT"
+    return 1
+}
+
+nginx_stop() {
+    [ -f "$RT/nginx.pid" ] || return 0
+    local pid
+    pid="$(cat "$RT/nginx.pid" 2>/dev/null || true)"
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+        kill -QUIT "$pid"
+        for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+        kill -0 "$pid" 2>/dev/null && kill -TERM "$pid"
+    fi
+    rm -f "$RT/nginx.pid"
+}
+
+migrate() {
+    COACHING_ENV_FILE="$RT/coaching.env" "$BIN" migrate
+}
+
+case "$COMMAND" in
+    deps) deps ;;
+    up)
+        secrets
+        db_start
+        db_prepare
+        write_env
+        migrate >"$RT/migrate.log" 2>&1 || { cat "$RT/migrate.log" >&2; exit 1; }
+        app_start
+        nginx_start
+        log "up: http://127.0.0.1:$HTTP_PORT (MariaDB port $DB_PORT)"
+        ;;
+    down)
+        nginx_stop
+        app_stop
+        db_stop
+        log "down"
+        ;;
+    restart-db)
+        db_stop
+        db_start
+        ;;
+    restart-app)
+        app_stop
+        app_start
+        ;;
+    migrate) migrate ;;
+    env) cat "$RT/stack.env" ;;
+    *) sed -n '2,9p' "$0"; exit 2 ;;
+esac
