@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Private stack for one profile (dev or test): MariaDB, the coaching app and nginx, all under
+# Private stack for one profile (dev, test or bench): MariaDB, the coaching app and nginx, all under
 # .runtime/<profile>/, touching no system service.
 #   scripts/stack.sh deps                 install missing Debian packages
 #   scripts/stack.sh up PROFILE           start (or reuse) MariaDB, migrate, start app and nginx
@@ -16,7 +16,8 @@ RT="$ROOT/.runtime/$PROFILE"
 case "$PROFILE" in
     dev)  HTTP_PORT="${COACHING_PORT:-8080}"; DB_PORT="${COACHING_DB_PORT_DEV:-3307}" ;;
     test) HTTP_PORT="${COACHING_TEST_PORT:-18080}"; DB_PORT="${COACHING_TEST_DB_PORT:-3317}" ;;
-    *) echo "unknown profile $PROFILE (dev or test)" >&2; exit 2 ;;
+    bench) HTTP_PORT="${COACHING_BENCH_PORT:-28080}"; DB_PORT="${COACHING_BENCH_DB_PORT:-3327}" ;;
+    *) echo "unknown profile $PROFILE (dev, test or bench)" >&2; exit 2 ;;
 esac
 BIN="${COACHING_BIN:-$ROOT/.build/release/coaching}"
 BODY_LIMIT=1048576
