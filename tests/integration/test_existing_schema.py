@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import uuid
+from pathlib import Path
 
 import pymysql
 import pytest
@@ -305,8 +306,9 @@ def normalized_type(column_type):
 
 
 def migration_files(stack):
-    files = sorted(p.name for p in (stack.root / "sql").glob("*.sql"))
-    assert files, "no migration files in %s" % (stack.root / "sql")
+    sql_dir = Path(stack.env.get("COACHING_SQL_DIR") or stack.root / "sql")
+    files = sorted(p.name for p in sql_dir.glob("*.sql"))
+    assert files, "no migration files in %s" % sql_dir
     return files
 
 

@@ -71,6 +71,7 @@ def test_mariadb_restart_is_survived(api, factory, stack, db, coaching_enabled):
         stop.set()
         poller.join(timeout=30)
 
+    print("answers while MariaDB restarted: %s" % {s: statuses.count(s) for s in set(statuses)})
     assert not problems, "\n".join(problems[:20])
     assert statuses, "no request completed while MariaDB restarted"
     assert set(statuses) <= {200, 503}, statuses

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# `make run`: install what is missing, build, start the private dev stack, seed demo data, print
+# the URLs and demo tokens, and stay in the foreground until Ctrl-C (which stops what it started).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+RT="$ROOT/.runtime/dev"
+
+bash scripts/stack.sh deps
+echo "building release binary (first build takes a few minutes)…" >&2
+swift build -c release --product coaching >&2
+
+stop() {
+    trap - INT TERM EXIT
+    echo >&2
+    bash scripts/stack.sh down dev
+    exit 0
+}
+trap stop INT TERM EXIT
+
+bash scripts/stack.sh up dev
+password="$(cat "$RT/db-password")"
+mariadb --no-defaults --socket="$RT/mysql.sock" -ucoaching -p"$password" coaching <scripts/seed-demo.sql
+
+base="$(grep '^COACHING_BASE_URL=' "$RT/stack.env" | cut -d= -f2-)"
+token() { COACHING_ENV_FILE="$RT/coaching.env" .build/release/coaching token --user "$1" --role "$2"; }
+agent_token="$(token 1 agent)"
+admin_token="$(token 5 admin)"
+
+echo "READY $base"
+echo "SQL mariadb --no-defaults --socket=$RT/mysql.sock -ucoaching -p$password coaching"
+echo "AGENT_TOKEN (user 1, agent) $agent_token"
+echo "ADMIN_TOKEN (user 5, admin) $admin_token"
+echo "try: curl -H \"Authorization: Bearer $agent_token\" \"$base/coaching/pending-hints?conversation_id=1&seconds=3600\""
+echo "Ctrl-C (or make stop) stops everything started here."
+
+while true; do
+    sleep 5 &
+    wait $! || true
+    if [ ! -f "$RT/app.pid" ]; then
+        echo "stopped by make stop" >&2
+        exit 0
+    fi
+    if ! kill -0 "$(cat "$RT/app.pid")" 2>/dev/null; then
+        echo "the app exited; see $RT/app.log" >&2
+        exit 1
+    fi
+done
