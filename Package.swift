@@ -36,6 +36,7 @@ let package = Package(
             name: "Coaching",
             dependencies: [
                 "MariaDB",
+                "CCurl",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
