@@ -242,14 +242,11 @@ def test_null_suggestions_are_an_empty_list(api, factory, coaching_enabled):
         assert got["suggestions"] == []
 
 
-@pytest.mark.parametrize("raw", ['{"a": 1}', '"texto solto"', "42", "null", "not json at all"])
-def test_non_array_suggestions_are_still_a_list(api, factory, db, coaching_enabled, raw):
+@pytest.mark.parametrize("raw", ['{"a": 1}', '"texto solto"', "42", "null", '[1, null, {"x": 2}]'])
+def test_non_array_suggestions_are_still_a_list(api, factory, coaching_enabled, raw):
     agent = factory.agent()
     conv = factory.conversation(agent.id)
-    try:
-        hint = factory.hint(conv, agent.id, suggestions_raw=raw)
-    except Exception as exc:  # a CHECK (JSON_VALID(...)) constraint refuses it
-        pytest.skip("the column refuses %r: %s" % (raw, exc))
+    hint = factory.hint(conv, agent.id, suggestions_raw=raw)
     for resp in (pending(api, agent, conv), api.get("/api/coaching/hints/conversation/%d" % conv, user=agent)):
         (got,) = json_body(resp)["hints"]
         assert got["id"] == hint

@@ -87,7 +87,7 @@ def test_settings_never_expose_an_api_key(api, factory, coaching):
     coaching.enable(
         openai_api_key=secret,
         api_key=secret,
-        extra_top={"openai_api_key": secret, "ai": {"openai_api_key": secret, "key": secret}},
+        extra_top={"openai_api_key": secret, "integrations": {"openai_api_key": secret, "key": secret}},
     )
     agent, conv, _msg, _hint = factory.scene()
     admin = factory.user("admin")

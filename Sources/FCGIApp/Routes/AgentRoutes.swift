@@ -72,6 +72,7 @@ enum AgentRoutes {
 
     static func view(_ request: HTTPRequest, _ parameters: RouteParameters, _ context: RequestContext) throws -> HTTPResponse {
         let principal = try Caller.authenticate(request, context)
+        _ = try request.bodyFields() // the body is optional, but a malformed one is still an error
         return try markViewed(hintID: parameters.id(), principal: principal, context: context)
     }
 
