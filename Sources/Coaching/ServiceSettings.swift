@@ -1,11 +1,38 @@
 /// Settings this product adds. They live in their own `settings` row (`realtime_coaching_service`)
 /// because the original settings page rewrites the whole `conversation_settings` blob on save and
-/// would erase keys it does not know.
+/// would erase keys it does not know. Out-of-range values are clamped when read; the admin API
+/// (later) rejects them with per-field errors before they are stored.
 public struct ServiceSettings: Sendable, Equatable {
     public static let rowKey = "realtime_coaching_service"
 
+    public enum Provider: String, Sendable, CaseIterable {
+        /// The OpenAI-compatible server when a key is configured, else the local analyser.
+        case auto, openai, local
+    }
+
+    public enum BudgetFallback: String, Sendable, CaseIterable {
+        case local, skip
+    }
+
     /// Language of labels and of the local analyser's hints (`pt-BR` or `en`).
     public var language = "pt-BR"
+    public var provider = Provider.auto
+    public var baseURL = "https://api.openai.com/v1"
+    public var maxTokens = 300
+    public var connectTimeoutMilliseconds = 2000
+    public var totalTimeoutMilliseconds = 15000
+    public var contextMessages = 10
+    public var budgetFallback = BudgetFallback.local
+    /// Run the local analyser first and skip the LLM when it finds no situation.
+    public var prefilter = false
+    /// Door 3: queue customer messages found in the `messages` table.
+    public var watchMessagesTable = false
+    public var maxMessageAgeSeconds = 600
+    public var typingDeferMaxSeconds = 30
+    public var typingFreshSeconds = 15
+    public var maxAttempts = 3
+    public var priceOverrides: [String: PriceTable.Price] = [:]
+    public var unknownModelPrice = PriceTable.Price(input: 10, output: 30)
 
     public init() {}
 
@@ -14,9 +41,56 @@ public struct ServiceSettings: Sendable, Equatable {
         if let language = json["language"]?.stringValue, ["pt-br", "pt", "en"].contains(language.lowercased()) {
             self.language = language
         }
+        if let text = json["provider"]?.stringValue, let value = Provider(rawValue: text) { provider = value }
+        if let text = json["base_url"]?.stringValue, text.hasPrefix("http://") || text.hasPrefix("https://") {
+            baseURL = text.hasSuffix("/") ? String(text.dropLast()) : text
+        }
+        func int(_ key: String, _ range: ClosedRange<Int>) -> Int? {
+            CoachingSettings.number(json[key]).map { Int(min(max($0, Double(range.lowerBound)), Double(range.upperBound))) }
+        }
+        maxTokens = int("max_tokens", 16...4096) ?? maxTokens
+        connectTimeoutMilliseconds = int("connect_timeout_ms", 100...60_000) ?? connectTimeoutMilliseconds
+        totalTimeoutMilliseconds = int("total_timeout_ms", 500...300_000) ?? totalTimeoutMilliseconds
+        contextMessages = int("context_messages", 0...50) ?? contextMessages
+        if let text = json["budget_fallback"]?.stringValue, let value = BudgetFallback(rawValue: text) { budgetFallback = value }
+        prefilter = CoachingSettings.bool(json["prefilter"]) ?? prefilter
+        watchMessagesTable = CoachingSettings.bool(json["watch_messages_table"]) ?? watchMessagesTable
+        maxMessageAgeSeconds = int("max_message_age_seconds", 5...86_400) ?? maxMessageAgeSeconds
+        typingDeferMaxSeconds = int("typing_defer_max_seconds", 0...600) ?? typingDeferMaxSeconds
+        typingFreshSeconds = int("typing_fresh_seconds", 1...600) ?? typingFreshSeconds
+        maxAttempts = int("max_attempts", 1...10) ?? maxAttempts
+        if let prices = json["prices"]?.objectValue {
+            for (model, value) in prices {
+                if let input = CoachingSettings.number(value["input"]), let output = CoachingSettings.number(value["output"]),
+                   input >= 0, output >= 0 {
+                    priceOverrides[model] = PriceTable.Price(input: input, output: output)
+                }
+            }
+        }
+        if let value = json["unknown_model_price"], let input = CoachingSettings.number(value["input"]),
+           let output = CoachingSettings.number(value["output"]), input >= 0, output >= 0 {
+            unknownModelPrice = PriceTable.Price(input: input, output: output)
+        }
     }
 
+    public var priceTable: PriceTable { PriceTable(overrides: priceOverrides, unknownModelPrice: unknownModelPrice) }
+
     public var json: JSONValue {
-        .object([("language", .string(language))])
+        .object([
+            ("language", .string(language)),
+            ("provider", .string(provider.rawValue)),
+            ("base_url", .string(baseURL)),
+            ("max_tokens", .int(maxTokens)),
+            ("connect_timeout_ms", .int(connectTimeoutMilliseconds)),
+            ("total_timeout_ms", .int(totalTimeoutMilliseconds)),
+            ("context_messages", .int(contextMessages)),
+            ("budget_fallback", .string(budgetFallback.rawValue)),
+            ("prefilter", .bool(prefilter)),
+            ("watch_messages_table", .bool(watchMessagesTable)),
+            ("max_message_age_seconds", .int(maxMessageAgeSeconds)),
+            ("typing_defer_max_seconds", .int(typingDeferMaxSeconds)),
+            ("typing_fresh_seconds", .int(typingFreshSeconds)),
+            ("max_attempts", .int(maxAttempts)),
+        ])
     }
 }

@@ -1,10 +1,14 @@
-/// Both settings rows as read at one moment.
+/// Both settings rows (and the LLM key) as read at one moment.
 public struct SettingsSnapshot: Sendable, Equatable {
     public var coaching: CoachingSettings
     public var service: ServiceSettings
+    /// Secret: never serialised, never logged.
+    public var openAIKey: String?
 
-    public init(coaching: CoachingSettings = CoachingSettings(), service: ServiceSettings = ServiceSettings()) {
+    public init(coaching: CoachingSettings = CoachingSettings(), service: ServiceSettings = ServiceSettings(),
+                openAIKey: String? = nil) {
         self.coaching = coaching
         self.service = service
+        self.openAIKey = openAIKey
     }
 }

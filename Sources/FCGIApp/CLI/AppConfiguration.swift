@@ -19,6 +19,14 @@ struct AppConfiguration: Sendable {
     var trustNginxIdentity: Bool
     var sqlDirectory: String
     var settingsMaxAge: Duration
+    /// Analysis worker threads in `serve` (0 = requests only; run `coaching worker` elsewhere).
+    var workerThreads: Int
+    var promptsDirectory: String
+    /// Secret. Wins over the `openai_api_key` settings row.
+    var openAIKey: String?
+    var workerID: String
+    /// How long a claimed job stays owned without a heartbeat; live calls are extended every second.
+    var leaseSeconds: Int
 
     struct Invalid: Error, CustomStringConvertible {
         let problems: [String]
@@ -35,7 +43,7 @@ struct AppConfiguration: Sendable {
         } else if environment["COACHING_ENV_FILE"] != nil {
             throw Invalid(problems: ["cannot read COACHING_ENV_FILE \(fileName)"])
         }
-        for (key, value) in environment where key.hasPrefix("COACHING_") { values[key] = value }
+        for (key, value) in environment where key.hasPrefix("COACHING_") || key == "OPENAI_API_KEY" { values[key] = value }
         return try AppConfiguration(values: values)
     }
 
@@ -70,6 +78,12 @@ struct AppConfiguration: Sendable {
         trustNginxIdentity = ["1", "true", "yes"].contains((values["COACHING_TRUST_NGINX_IDENTITY"] ?? "").lowercased())
         sqlDirectory = values["COACHING_SQL_DIR"] ?? "sql"
         settingsMaxAge = .milliseconds(integer("COACHING_SETTINGS_MAX_AGE_MS", 1000, 0...2000))
+        workerThreads = integer("COACHING_WORKER_THREADS", 2, 0...64)
+        promptsDirectory = values["COACHING_PROMPTS_DIR"] ?? "prompts"
+        openAIKey = (values["COACHING_OPENAI_API_KEY"] ?? values["OPENAI_API_KEY"]).flatMap { $0.isEmpty ? nil : $0 }
+        leaseSeconds = integer("COACHING_LEASE_SECONDS", 30, 3...3600)
+        workerID = values["COACHING_WORKER_ID"]
+            ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         if !problems.isEmpty { throw Invalid(problems: problems) }
     }
 

@@ -15,6 +15,8 @@ enum RouteTable {
         router.add("GET", "/coaching/stats", LegacyRoutes.stats)
         router.add("POST", "/coaching/mark-viewed", LegacyRoutes.markViewed)
         router.add("POST", "/coaching/feedback", LegacyRoutes.feedback)
+        // The chat application (service credential).
+        router.add("POST", "/coaching/messages", ServiceRoutes.messages)
         // Operations.
         router.add("GET", "/coaching/health", OpsRoutes.health)
         return router

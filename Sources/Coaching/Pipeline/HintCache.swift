@@ -1,0 +1,184 @@
+import Crypto
+import Foundation
+import MariaDB
+
+/// The cache shared by every process (`realtime_coaching_cache`). The key separates everything that
+/// changes the answer (model, variant and template hash, enabled types, language); within that scope
+/// an exact match on the normalised message is tried first, then similar messages found through
+/// MinHash band keys — an index lookup per band — scored by Jaccard similarity of their word sets.
+public struct HintCache {
+    public struct Scope: Sendable {
+        public let hash: String
+
+        public init(model: String, variant: String, templateHash: String, enabledTypes: [HintType], language: String) {
+            let text = [model, variant, templateHash, enabledTypes.map(\.rawValue).sorted().joined(separator: ","),
+                        language.lowercased()].joined(separator: "\u{1F}")
+            hash = HintCache.sha256(text)
+        }
+    }
+
+    public struct Entry: Sendable {
+        public let id: Int
+        public let output: AnalysisOutput
+        public let modelUsed: String?
+        public let similarity: Double
+    }
+
+    static let bands = 8
+    static let rowsPerBand = 3
+    static let maxCandidates = 32
+
+    private let connection: MariaDBConnection
+
+    public init(connection: MariaDBConnection) {
+        self.connection = connection
+    }
+
+    public func lookup(messages: [String], scope: Scope, threshold: Double) throws -> Entry? {
+        let normalised = Self.normalise(messages.joined(separator: " "))
+        guard !normalised.isEmpty else { return nil }
+        let exact = Self.sha256(scope.hash + "\n" + normalised)
+        if let row = try connection.query("""
+            SELECT id, hint_type, hint_text, suggestions, model_used, has_hint FROM realtime_coaching_cache
+            WHERE message_hash = ? AND expires_at > NOW()
+            """, [.text(exact)]).first {
+            return entry(row, similarity: 1)
+        }
+        guard threshold < 1 else { return nil }
+        let words = Self.words(normalised)
+        let keys = Self.bandKeys(words: words, scope: scope.hash)
+        guard !keys.isEmpty else { return nil }
+        let marks = Array(repeating: "?", count: keys.count).joined(separator: ",")
+        let rows = try connection.query("""
+            SELECT c.id, c.hint_type, c.hint_text, c.suggestions, c.model_used, c.has_hint, c.normalized_text
+            FROM (SELECT DISTINCT cache_id FROM coaching_cache_bands WHERE band_hash IN (\(marks)) LIMIT \(Self.maxCandidates)) b
+            JOIN realtime_coaching_cache c ON c.id = b.cache_id
+            WHERE c.scope_hash = ? AND c.expires_at > NOW()
+            """, keys.map { .int($0) } + [.text(scope.hash)])
+        var best: (SQLRow, Double)?
+        for row in rows {
+            let similarity = Self.jaccard(words, Self.words(row.string(6) ?? ""))
+            if similarity >= threshold, similarity > (best?.1 ?? 0) { best = (row, similarity) }
+        }
+        return best.flatMap { entry($0.0, similarity: $0.1) }
+    }
+
+    public func store(messages: [String], scope: Scope, output: AnalysisOutput, modelUsed: String, ttlMinutes: Int) throws {
+        guard ttlMinutes > 0 else { return }
+        let normalised = Self.normalise(messages.joined(separator: " "))
+        guard !normalised.isEmpty else { return }
+        let exact = Self.sha256(scope.hash + "\n" + normalised)
+        try connection.transaction {
+            let suggestions = JSONWriter.string(.array(output.suggestions.map(JSONValue.string)))
+            let inserted = try connection.execute("""
+                INSERT INTO realtime_coaching_cache
+                    (message_hash, hint_type, hint_text, suggestions, model_used, expires_at, scope_hash, normalized_text, has_hint)
+                VALUES (?, ?, ?, ?, ?, NOW() + INTERVAL ? MINUTE, ?, ?, ?)
+                ON DUPLICATE KEY UPDATE hint_type = VALUES(hint_type), hint_text = VALUES(hint_text),
+                    suggestions = VALUES(suggestions), model_used = VALUES(model_used), expires_at = VALUES(expires_at),
+                    has_hint = VALUES(has_hint), id = LAST_INSERT_ID(id)
+                """, [.text(exact), .optional(output.hintType?.rawValue), .text(output.hintText), .text(suggestions),
+                      .text(String(modelUsed.prefix(50))), .int(ttlMinutes), .text(scope.hash), .text(normalised),
+                      .int(output.hasHint ? 1 : 0)])
+            for key in Self.bandKeys(words: Self.words(normalised), scope: scope.hash) {
+                try connection.execute("INSERT IGNORE INTO coaching_cache_bands (band_hash, cache_id) VALUES (?, ?)",
+                                       [.int(key), .int(inserted.lastInsertID)])
+            }
+        }
+    }
+
+    /// Removes expired entries in small batches (called from housekeeping).
+    public func purgeExpired(limit: Int = 500) throws {
+        let rows = try connection.query("SELECT id FROM realtime_coaching_cache WHERE expires_at <= NOW() LIMIT ?", [.int(limit)])
+        for row in rows {
+            guard let id = row.int(0) else { continue }
+            try connection.transaction {
+                try connection.execute("DELETE FROM coaching_cache_bands WHERE cache_id = ?", [.int(id)])
+                try connection.execute("DELETE FROM realtime_coaching_cache WHERE id = ? AND expires_at <= NOW()", [.int(id)])
+            }
+        }
+    }
+
+    public func recordHit(_ entry: Entry) throws {
+        try connection.execute("UPDATE realtime_coaching_cache SET hits = hits + 1 WHERE id = ?", [.int(entry.id)])
+    }
+
+    private func entry(_ row: SQLRow, similarity: Double) -> Entry? {
+        guard let id = row.int(0) else { return nil }
+        let hasHint = row.bool(5) ?? true
+        let output = hasHint
+            ? AnalysisOutput(hasHint: true, hintType: row.string(1).flatMap(HintType.init(rawValue:)),
+                             hintText: row.string(2) ?? "", suggestions: Hint.parseSuggestions(row.string(3)))
+            : .none
+        if hasHint, output.hintType == nil { return nil }
+        return Entry(id: id, output: output, modelUsed: row.string(4), similarity: similarity)
+    }
+
+    // MARK: - Text
+
+    /// Lower case, accents folded, punctuation dropped, whitespace collapsed.
+    public static func normalise(_ text: String) -> String {
+        let folded = text.folding(options: [.diacriticInsensitive, .caseInsensitive, .widthInsensitive], locale: nil).lowercased()
+        var output = ""
+        var lastWasSpace = true
+        for scalar in folded.unicodeScalars {
+            if CharacterSet.alphanumerics.contains(scalar) {
+                output.unicodeScalars.append(scalar)
+                lastWasSpace = false
+            } else if !lastWasSpace {
+                output.append(" ")
+                lastWasSpace = true
+            }
+        }
+        return output.trimmingSpaces
+    }
+
+    static func words(_ normalised: String) -> Set<String> {
+        Set(normalised.split(separator: " ").map(String.init))
+    }
+
+    static func jaccard(_ a: Set<String>, _ b: Set<String>) -> Double {
+        guard !a.isEmpty || !b.isEmpty else { return 1 }
+        return Double(a.intersection(b).count) / Double(a.union(b).count)
+    }
+
+    /// MinHash signature of the word set, cut into bands; each band (with the scope) is one key.
+    static func bandKeys(words: Set<String>, scope: String) -> [Int64] {
+        guard !words.isEmpty else { return [] }
+        let functions = bands * rowsPerBand
+        let hashes = words.map { fnv1a64($0) }
+        var signature = [UInt64](repeating: .max, count: functions)
+        for hash in hashes {
+            for index in 0..<functions {
+                let mixed = mix(hash &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+                if mixed < signature[index] { signature[index] = mixed }
+            }
+        }
+        let scopeHash = fnv1a64(scope)
+        return (0..<bands).map { band in
+            var key = scopeHash ^ UInt64(band)
+            for row in 0..<rowsPerBand { key = mix(key ^ signature[band * rowsPerBand + row]) }
+            return Int64(bitPattern: key)
+        }
+    }
+
+    static func fnv1a64(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        return hash
+    }
+
+    static func mix(_ value: UInt64) -> UInt64 {
+        var z = value &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    static func sha256(_ text: String) -> String {
+        SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,52 @@
+import MariaDB
+
+/// Saves a hint and the job's outcome in one transaction. `coaching_hint_messages` has the message
+/// id as primary key, so a second hint for the same message is impossible even if two workers race
+/// after a lease expiry; and the outcome update only succeeds while this worker holds the lease.
+public struct HintWriter {
+    public struct Draft: Sendable {
+        public var output: AnalysisOutput
+        public var modelUsed: String
+        public var tokensUsed: Int
+        public var cost: Double
+        public var latencyMilliseconds: Int?
+        public var source: String
+        public var variant: String?
+    }
+
+    private let connection: MariaDBConnection
+    private let claim: QueueClaim
+
+    public init(connection: MariaDBConnection, claim: QueueClaim) {
+        self.connection = connection
+        self.claim = claim
+    }
+
+    /// Returns the saved hint, or nil when the lease was lost or the message already has a hint.
+    public func save(_ draft: Draft, job: QueueJob, subject: JobSubject, agentID: Int, outcome: MessageOutcome) throws -> Hint? {
+        guard let type = draft.output.hintType else { return nil }
+        return try connection.transaction {
+            let suggestions = JSONWriter.string(.array(draft.output.suggestions.map(JSONValue.string)))
+            let inserted = try connection.execute("""
+                INSERT INTO realtime_coaching_hints
+                    (conversation_id, agent_id, message_id, hint_type, hint_text, suggestions, model_used, tokens_used,
+                     cost, latency_ms, queue_id, source, variant)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [.int(subject.conversationID), .int(agentID), .int(subject.messageID), .text(type.rawValue),
+                      .text(draft.output.hintText), .text(suggestions), .text(String(draft.modelUsed.prefix(50))),
+                      .int(draft.tokensUsed), .double(draft.cost), .optional(draft.latencyMilliseconds), .int(job.id),
+                      .text(draft.source), .optional(draft.variant)])
+            let hintID = inserted.lastInsertID
+            do {
+                try connection.execute("INSERT INTO coaching_hint_messages (message_id, hint_id) VALUES (?, ?)",
+                                       [.int(subject.messageID), .int(hintID)])
+            } catch let error as MariaDBError where error.isDuplicateKey {
+                throw Conflict.alreadyHinted
+            }
+            guard try claim.finish(job, outcome: outcome, hintID: hintID) else { throw Conflict.leaseLost }
+            return try HintStore(connection: connection).find(id: hintID, agentID: agentID)
+        }
+    }
+
+    enum Conflict: Error { case alreadyHinted, leaseLost }
+}

@@ -1,0 +1,84 @@
+import MariaDB
+
+/// Leasing on `coaching_queue`, in the manner of a database-backed job queue: claim with
+/// `FOR UPDATE SKIP LOCKED` so processes never wait on each other, hold a lease (`locked_until`),
+/// and let any process reclaim a row whose lease expired (its worker died). Every transition out of
+/// `processing` is conditional on still holding the lease, so a worker that lost its lease cannot
+/// record a second outcome.
+public struct QueueClaim {
+    private let connection: MariaDBConnection
+    private let workerID: String
+
+    public init(connection: MariaDBConnection, workerID: String) {
+        self.connection = connection
+        self.workerID = workerID
+    }
+
+    /// Claims up to `limit` due rows. Original-listener rows have no `available_at`; they become due
+    /// `debounce` seconds after `added_at`.
+    public func claim(limit: Int, leaseSeconds: Int, debounce: Double) throws -> [QueueJob] {
+        try connection.transaction {
+            let rows = try connection.query("""
+                SELECT id, message_id, conversation_id, agent_id, attempts, source
+                FROM coaching_queue
+                WHERE (status = 'pending'
+                       AND COALESCE(available_at, added_at + INTERVAL ? MICROSECOND) <= NOW(3))
+                   OR (status = 'processing' AND locked_until < NOW(3))
+                ORDER BY id
+                LIMIT ?
+                FOR UPDATE SKIP LOCKED
+                """, [.int(Int(debounce * 1_000_000)), .int(limit)])
+            var jobs: [QueueJob] = []
+            for row in rows {
+                guard let id = row.int(0) else { continue }
+                try connection.execute("""
+                    UPDATE coaching_queue
+                    SET status = 'processing', locked_by = ?, locked_until = NOW(3) + INTERVAL ? SECOND,
+                        attempts = attempts + 1
+                    WHERE id = ?
+                    """, [.text(workerID), .int(leaseSeconds), .int(id)])
+                jobs.append(QueueJob(id: id, messageID: row.int(1) ?? 0, conversationID: row.int(2) ?? 0,
+                                     agentID: row.int(3) ?? 0, attempts: (row.int(4) ?? 0) + 1,
+                                     source: row.string(5) ?? "listener"))
+            }
+            return jobs
+        }
+    }
+
+    /// Records the final outcome if this worker still holds the lease; false when it lost it.
+    @discardableResult
+    public func finish(_ job: QueueJob, outcome: MessageOutcome, hintID: Int? = nil, mergedInto: Int? = nil,
+                       error: String? = nil) throws -> Bool {
+        let changed = try connection.execute("""
+            UPDATE coaching_queue
+            SET status = ?, outcome = ?, hint_id = ?, merged_into = ?, last_error = COALESCE(?, last_error),
+                processed_at = NOW(), finished_at = NOW(3), locked_until = NULL
+            WHERE id = ? AND status = 'processing' AND locked_by = ?
+            """, [.text(outcome.queueStatus), .text(outcome.rawValue), .optional(hintID), .optional(mergedInto),
+                  .optional(error), .int(job.id), .text(workerID)])
+        return changed.affectedRows > 0
+    }
+
+    /// Puts the row back to wait (rate limit, typing, retry backoff) without losing it.
+    @discardableResult
+    public func postpone(_ job: QueueJob, bySeconds seconds: Double, error: String? = nil, countsAsAttempt: Bool = false) throws -> Bool {
+        let changed = try connection.execute("""
+            UPDATE coaching_queue
+            SET status = 'pending', available_at = NOW(3) + INTERVAL ? MICROSECOND, locked_until = NULL,
+                locked_by = NULL, attempts = attempts - ?, last_error = COALESCE(?, last_error)
+            WHERE id = ? AND status = 'processing' AND locked_by = ?
+            """, [.int(Int(seconds * 1_000_000)), .int(countsAsAttempt ? 0 : 1), .optional(error),
+                  .int(job.id), .text(workerID)])
+        return changed.affectedRows > 0
+    }
+
+    /// Extends the lease of jobs whose LLM call is still running.
+    public func extendLeases(_ ids: [Int], leaseSeconds: Int) throws {
+        for id in ids {
+            try connection.execute("""
+                UPDATE coaching_queue SET locked_until = NOW(3) + INTERVAL ? SECOND
+                WHERE id = ? AND status = 'processing' AND locked_by = ?
+                """, [.int(leaseSeconds), .int(id), .text(workerID)])
+        }
+    }
+}
