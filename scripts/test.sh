@@ -20,5 +20,5 @@ bash scripts/stack.sh up test || exit 1
 
 status=0
 swift test --skip-build || status=1
-COACHING_STACK_ENV="$RT/stack.env" "$ROOT/.runtime/venv/bin/python" -m pytest -q tests/integration || status=1
+COACHING_STACK_ENV="$RT/stack.env" "$ROOT/.runtime/venv/bin/python" -m pytest -q tests/fakellm tests/integration || status=1
 exit $status

@@ -4,14 +4,10 @@ import Foundation
 import Logging
 import MariaDB
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the FastCGI request threads on a unix socket until SIGTERM/SIGINT."
+        abstract: "Run the FastCGI request threads (and the analysis workers) until SIGTERM/SIGINT."
     )
 
     @Option(help: "Unix socket path (overrides COACHING_SOCKET).")
@@ -20,22 +16,20 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Number of request threads (overrides COACHING_THREADS).")
     var threads: Int?
 
+    @Option(help: "Analysis worker threads; 0 serves requests only (overrides COACHING_WORKER_THREADS).")
+    var workers: Int?
+
     func run() throws {
         Logs.bootstrap()
         let logger = Logger(label: "coaching.serve")
         var configuration = try AppConfiguration.load()
         if let socket { configuration.socketPath = socket }
         if let threads { configuration.requestThreads = threads }
+        if let workers { configuration.workerThreads = max(workers, 0) }
         try configuration.requireSecret()
 
-        // Block the stop signals before any thread exists so that they are delivered to sigwait only.
-        signal(SIGPIPE, SIG_IGN)
-        var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        sigaddset(&stopSignals, SIGTERM)
-        sigaddset(&stopSignals, SIGINT)
-        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
-
+        // Before any thread exists, so that the stop signals reach only sigwait.
+        let stopSignals = StopSignals.block()
         MariaDBLibrary.initialize()
         let settingsProvider = SettingsProvider(maxAge: configuration.settingsMaxAge)
         let authenticator = Authenticator(secret: configuration.jwtSecret, cookieName: configuration.cookieName,
@@ -51,12 +45,17 @@ struct ServeCommand: ParsableCommand {
             RequestContext(configuration: frozen, settingsProvider: settingsProvider,
                            authenticator: authenticator, logger: Logger(label: "coaching.request"))
         }
+        var worker: AnalysisWorker?
+        if configuration.workerThreads > 0 {
+            worker = WorkerLauncher.make(configuration, settingsProvider: settingsProvider)
+            try worker?.start()
+        }
         try server.start()
 
-        var received: Int32 = 0
-        sigwait(&stopSignals, &received)
-        logger.info("stopping: draining in-flight requests", metadata: ["signal": "\(received)"])
+        let received = stopSignals.wait()
+        logger.info("stopping: draining in-flight requests and analyses", metadata: ["signal": "\(received)"])
         server.stop()
+        worker?.stop()
         server.wait()
         logger.info("stopped")
     }

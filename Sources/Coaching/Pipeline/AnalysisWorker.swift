@@ -1,0 +1,497 @@
+import Foundation
+import Logging
+import MariaDB
+
+/// The background half of the service: threads that claim due queue rows, run them through the
+/// filters, limits and budget, analyse them (OpenAI-compatible server or the local analyser) and
+/// record exactly one outcome per message.
+///
+/// Threads: `threads` worker threads, each owning one MariaDB connection. LLM calls do not hold a
+/// thread: they are submitted to the process's `OpenAIClient` (one libcurl multi thread) and their
+/// results come back through `completions`, a locked inbox that any worker thread drains. Thread 0
+/// also does the housekeeping: heartbeat, the messages-table watcher, abandoned reservations and
+/// lease extension for calls still in flight.
+public final class AnalysisWorker: @unchecked Sendable {
+    public struct Configuration: Sendable {
+        public var workerID: String
+        public var threads: Int
+        public var batchSize: Int
+        public var leaseSeconds: Int
+        public var pollInterval: Double
+        public var maxInFlight: Int
+        public var promptDirectory: String
+        public var database: MariaDBConfiguration
+        /// From the environment (`COACHING_OPENAI_API_KEY`); wins over the settings row.
+        public var apiKey: String?
+
+        public init(workerID: String, threads: Int = 2, batchSize: Int = 32, leaseSeconds: Int = 120,
+                    pollInterval: Double = 0.05, maxInFlight: Int = 512, promptDirectory: String,
+                    database: MariaDBConfiguration, apiKey: String?) {
+            self.workerID = workerID
+            self.threads = threads
+            self.batchSize = batchSize
+            self.leaseSeconds = leaseSeconds
+            self.pollInterval = pollInterval
+            self.maxInFlight = maxInFlight
+            self.promptDirectory = promptDirectory
+            self.database = database
+            self.apiKey = apiKey
+        }
+    }
+
+    /// What travels with an LLM call until its result is recorded.
+    struct PendingCall: @unchecked Sendable {
+        let job: QueueJob
+        let subject: JobSubject
+        let agentID: Int
+        let input: AnalysisInput
+        let settings: SettingsSnapshot
+        let reservation: CostLedger.Reservation
+        let price: PriceTable.Price
+        let model: String
+        let variant: String
+        let cacheScope: HintCache.Scope?
+    }
+
+    private let configuration: Configuration
+    private let settingsProvider: SettingsProvider
+    private let publisher: HintPublisher
+    private let logger: Logger
+    private let localAnalyser = LocalAnalyser()
+    private let state = NSCondition()
+    private var completions: [(PendingCall, Result<ChatCompletionResponse, LLMError>)] = []
+    private var inFlight: [Int: Date] = [:]
+    private var stopping = false
+    private var client: (key: String, client: OpenAIClient)?
+    private var template: PromptTemplate?
+    private let finished = DispatchGroup()
+
+    public init(configuration: Configuration, settingsProvider: SettingsProvider, publisher: HintPublisher,
+                logger: Logger = Logger(label: "coaching.worker")) {
+        self.configuration = configuration
+        self.settingsProvider = settingsProvider
+        self.publisher = publisher
+        self.logger = logger
+    }
+
+    public func start() throws {
+        template = try PromptTemplate.load(name: "default", directory: configuration.promptDirectory)
+        for index in 0..<configuration.threads {
+            finished.enter()
+            let thread = Thread { [self] in
+                self.run(index: index)
+                self.finished.leave()
+            }
+            thread.name = "worker-\(index)"
+            thread.start()
+        }
+        logger.info("analysis workers started", metadata: ["threads": "\(configuration.threads)", "worker": "\(configuration.workerID)"])
+    }
+
+    /// Stops claiming, lets in-flight calls finish (or be cancelled after `grace`), and returns when
+    /// every thread has left. Unfinished jobs keep their lease and are reclaimed after it expires.
+    public func stop(grace: Double = 5) {
+        state.lock()
+        stopping = true
+        state.broadcast()
+        state.unlock()
+        let deadline = Date().addingTimeInterval(grace)
+        while Date() < deadline {
+            state.lock()
+            let busy = !inFlight.isEmpty
+            state.unlock()
+            if !busy { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        clientSnapshot()?.shutdown()
+        finished.wait()
+    }
+
+    public var circuitState: String {
+        clientSnapshot()?.circuitState.rawValue ?? "closed"
+    }
+
+    private func clientSnapshot() -> OpenAIClient? {
+        state.lock()
+        defer { state.unlock() }
+        return client?.client
+    }
+
+    // MARK: - Thread loop
+
+    private func run(index: Int) {
+        var connection: MariaDBConnection?
+        var lastHousekeeping = Date.distantPast
+        while true {
+            state.lock()
+            let stop = stopping && inFlight.isEmpty && completions.isEmpty
+            state.unlock()
+            if stop { break }
+            do {
+                if connection == nil {
+                    connection = try MariaDBConnection(configuration: configuration.database, logger: logger)
+                }
+                guard let connection else { continue }
+                var worked = try drainCompletions(connection)
+                if index == 0, Date().timeIntervalSince(lastHousekeeping) >= 1 {
+                    lastHousekeeping = Date()
+                    try housekeeping(connection)
+                }
+                state.lock()
+                let room = configuration.maxInFlight - inFlight.count
+                let claiming = !stopping && room > 0
+                state.unlock()
+                if claiming {
+                    let settings = try settingsProvider.current(using: connection)
+                    let jobs = try QueueClaim(connection: connection, workerID: configuration.workerID)
+                        .claim(limit: min(configuration.batchSize, room), leaseSeconds: configuration.leaseSeconds,
+                               debounce: settings.coaching.queueProcessingDelay)
+                    for job in jobs { process(job, connection: connection) }
+                    worked = worked || !jobs.isEmpty
+                }
+                if !worked {
+                    state.lock()
+                    if completions.isEmpty { _ = state.wait(until: Date().addingTimeInterval(configuration.pollInterval)) }
+                    state.unlock()
+                }
+            } catch {
+                logger.warning("worker loop error; retrying", metadata: ["error": "\(error)"])
+                connection = nil
+                Thread.sleep(forTimeInterval: 0.5)
+            }
+        }
+    }
+
+    private func housekeeping(_ connection: MariaDBConnection) throws {
+        let settings = try settingsProvider.current(using: connection)
+        state.lock()
+        let running = Array(inFlight.keys)
+        let circuit = client?.client.circuitState.rawValue ?? "closed"
+        state.unlock()
+        try connection.execute("""
+            INSERT INTO coaching_workers (worker_id, host, pid, heartbeat_at, in_flight, circuit)
+            VALUES (?, ?, ?, NOW(3), ?, ?)
+            ON DUPLICATE KEY UPDATE heartbeat_at = NOW(3), in_flight = VALUES(in_flight), circuit = VALUES(circuit)
+            """, [.text(configuration.workerID), .text(ProcessInfo.processInfo.hostName),
+                  .int(Int(ProcessInfo.processInfo.processIdentifier)), .int(running.count), .text(circuit)])
+        if !running.isEmpty {
+            try QueueClaim(connection: connection, workerID: configuration.workerID)
+                .extendLeases(running, leaseSeconds: configuration.leaseSeconds)
+        }
+        if settings.service.watchMessagesTable, settings.coaching.enabled {
+            let intake = MessageIntake(connection: connection)
+            try intake.initialiseWatchCursorAtEnd()
+            try intake.watchMessagesTable(batch: 500, delay: settings.coaching.queueProcessingDelay)
+        }
+        let abandonAfter = settings.service.totalTimeoutMilliseconds / 1000 * settings.service.maxAttempts + configuration.leaseSeconds
+        _ = try CostLedger(connection: connection).settleAbandoned(olderThanSeconds: abandonAfter)
+        try HintCache(connection: connection).purgeExpired()
+    }
+
+    // MARK: - One job
+
+    private func process(_ job: QueueJob, connection: MariaDBConnection) {
+        do {
+            try analyse(job, connection: connection)
+        } catch {
+            logger.warning("job failed", metadata: ["queue_id": "\(job.id)", "error": "\(error)"])
+            let claim = QueueClaim(connection: connection, workerID: configuration.workerID)
+            if job.attempts >= 3 {
+                _ = try? claim.finish(job, outcome: .failed, error: "\(error)")
+            } else {
+                _ = try? claim.postpone(job, bySeconds: Double(job.attempts) * 2, error: "\(error)", countsAsAttempt: true)
+            }
+        }
+    }
+
+    private func analyse(_ job: QueueJob, connection: MariaDBConnection) throws {
+        let claim = QueueClaim(connection: connection, workerID: configuration.workerID)
+        let settings = try settingsProvider.current(using: connection)
+        let coaching = settings.coaching
+        let service = settings.service
+
+        if job.source == MessageIntake.Door.listener.rawValue {
+            try connection.execute("INSERT IGNORE INTO coaching_message_intake (message_id, queue_id) VALUES (?, ?)",
+                                   [.int(job.messageID), .int(job.id)])
+            let owner = try connection.query("SELECT queue_id FROM coaching_message_intake WHERE message_id = ?",
+                                             [.int(job.messageID)]).first?.int(0)
+            if let owner, owner != job.id {
+                try claim.finish(job, outcome: .duplicate, error: "message already queued as \(owner)")
+                return
+            }
+        }
+        guard let subject = try JobSubject.load(messageID: job.messageID, connection: connection) else {
+            try claim.finish(job, outcome: .failed, error: "message not found")
+            return
+        }
+        guard coaching.enabled else { return try finish(claim, job, .filtered(.disabled)) }
+        if subject.messageType == "note" || (coaching.analyzeOnlyClientMessages && subject.senderType != "contact") {
+            return try finish(claim, job, .filtered(.notClient))
+        }
+        guard subject.characterCount >= max(coaching.minMessageLength, 1) else { return try finish(claim, job, .filtered(.tooShort)) }
+        guard let agentID = subject.assignedAgentID else { return try finish(claim, job, .filtered(.unassigned)) }
+        guard subject.ageSeconds <= service.maxMessageAgeSeconds else { return try finish(claim, job, .filtered(.stale)) }
+        if try subject.isAnswered(connection: connection) { return try finish(claim, job, .filtered(.answered)) }
+        let backlog = try connection.query("""
+            SELECT COUNT(*) FROM (SELECT 1 FROM coaching_queue WHERE status = 'pending' AND outcome IS NULL AND id < ? LIMIT ?) older
+            """, [.int(job.id), .int(coaching.maxQueueSize)]).first?.int(0) ?? 0
+        if backlog >= coaching.maxQueueSize { return try finish(claim, job, .filtered(.queueFull)) }
+
+        // A later customer message of this conversation is still waiting: fold this one into it.
+        if let later = try connection.query("""
+            SELECT q.id FROM coaching_queue q JOIN messages m ON m.id = q.message_id
+            WHERE q.conversation_id = ? AND q.id > ? AND q.status IN ('pending', 'processing') AND q.outcome IS NULL
+              AND m.sender_type = 'contact' AND CHAR_LENGTH(TRIM(m.content)) >= ?
+            ORDER BY q.id LIMIT 1
+            """, [.int(subject.conversationID), .int(job.id), .int(max(coaching.minMessageLength, 1))]).first?.int(0) {
+            try connection.transaction {
+                // Whatever was folded into this message moves on with it.
+                try connection.execute("UPDATE coaching_queue SET merged_into = ? WHERE merged_into = ?",
+                                       [.int(later), .int(job.id)])
+                guard try claim.finish(job, outcome: .merged, mergedInto: later) else { throw HintWriter.Conflict.leaseLost }
+            }
+            return
+        }
+
+        if coaching.skipIfAgentTyping {
+            let typing = try connection.query("""
+                SELECT 1 FROM coaching_typing_state
+                WHERE conversation_id = ? AND agent_id = ? AND is_typing = 1 AND updated_at >= NOW() - INTERVAL ? SECOND
+                """, [.int(subject.conversationID), .int(agentID), .int(service.typingFreshSeconds)])
+            if !typing.isEmpty {
+                if subject.ageSeconds < service.typingDeferMaxSeconds {
+                    try claim.postpone(job, bySeconds: 1)
+                    return
+                }
+                return try finish(claim, job, .filtered(.agentTyping))
+            }
+        }
+
+        let earlier = try connection.query("""
+            SELECT m.content FROM coaching_queue q JOIN messages m ON m.id = q.message_id
+            WHERE q.merged_into = ? ORDER BY q.id DESC LIMIT 4
+            """, [.int(job.id)]).compactMap { $0.string(0) }.reversed()
+        let context = try JobSubject.context(conversationID: subject.conversationID,
+                                             beforeMessageID: subject.messageID - earlier.count,
+                                             limit: service.contextMessages, connection: connection)
+        let input = AnalysisInput(context: context, messages: Array(earlier) + [subject.content],
+                                  enabledTypes: coaching.enabledHintTypes, language: service.language,
+                                  agentName: subject.agentName)
+
+        let key = configuration.apiKey ?? settings.openAIKey
+        let useLLM = service.provider == .openai || (service.provider == .auto && key != nil)
+        let variant = "default"
+        var scope: HintCache.Scope?
+        if useLLM, coaching.useCache, let template {
+            let cacheScope = HintCache.Scope(model: coaching.model, variant: variant, templateHash: template.hash,
+                                             enabledTypes: coaching.enabledHintTypes, language: service.language)
+            scope = cacheScope
+            let cache = HintCache(connection: connection)
+            if let entry = try cache.lookup(messages: input.messages, scope: cacheScope,
+                                            threshold: coaching.cacheSimilarityThreshold) {
+                try cache.recordHit(entry)
+                guard entry.output.hasHint else { return try finish(claim, job, .noHint) }
+                let draft = HintWriter.Draft(output: entry.output, modelUsed: entry.modelUsed ?? coaching.model,
+                                             tokensUsed: 0, cost: 0, latencyMilliseconds: 0, source: "cache",
+                                             variant: variant)
+                return try save(draft, job: job, subject: subject, agentID: agentID, outcome: .cached,
+                                language: service.language, connection: connection)
+            }
+        }
+
+        switch try RateLimiter(connection: connection).acquire(
+            agentID: agentID, perMinute: coaching.maxAnalysesPerMinute, agentInterval: coaching.minIntervalBetweenAnalyses) {
+        case .allowed:
+            break
+        case .wait(let seconds):
+            if Double(subject.ageSeconds) + seconds > Double(service.maxMessageAgeSeconds) {
+                return try finish(claim, job, .filtered(.stale))
+            }
+            try claim.postpone(job, bySeconds: seconds)
+            return
+        }
+
+        guard useLLM, let key, let template else {
+            return try runLocal(job, subject: subject, agentID: agentID, input: input, settings: settings,
+                                connection: connection, outcomeIfHint: .hint)
+        }
+        if service.prefilter, !localAnalyser.analyse(input).hasHint {
+            return try finish(claim, job, .filtered(.prefilter))
+        }
+        let (price, known) = service.priceTable.price(for: coaching.model)
+        if !known { logger.notice("unknown model priced at the default", metadata: ["model": "\(coaching.model)"]) }
+        let prompt = template.render(input)
+        let promptEstimate = (prompt.system.utf8.count + prompt.user.utf8.count) / 3 + 16
+        let worstCase = price.cost(promptTokens: promptEstimate, completionTokens: service.maxTokens)
+        let ledger = CostLedger(connection: connection)
+        guard let reservation = try ledger.reserve(
+            .init(queueID: job.id, messageID: job.messageID, conversationID: subject.conversationID, agentID: agentID,
+                  provider: "openai", model: coaching.model, variant: variant),
+            worstCase: worstCase, hourCap: coaching.costLimitPerHour, dayCap: coaching.costLimitPerDay) else {
+            switch service.budgetFallback {
+            case .local:
+                return try runLocal(job, subject: subject, agentID: agentID, input: input, settings: settings,
+                                    connection: connection, outcomeIfHint: .budget, outcomeIfNone: .budget)
+            case .skip:
+                return try finish(claim, job, .budget)
+            }
+        }
+        let client = try llmClient(key: key, service: service)
+        let pending = PendingCall(job: job, subject: subject, agentID: agentID, input: input, settings: settings,
+                                  reservation: reservation, price: price, model: coaching.model, variant: variant,
+                                  cacheScope: scope)
+        state.lock()
+        inFlight[job.id] = Date()
+        state.unlock()
+        let request = ChatCompletionRequest(
+            model: coaching.model,
+            messages: [ChatMessage(role: "system", content: prompt.system), ChatMessage(role: "user", content: prompt.user)],
+            temperature: coaching.temperature, maxTokens: service.maxTokens, jsonResponseFormat: true)
+        client.submit(request) { [self] result in
+            self.state.lock()
+            self.completions.append((pending, result))
+            self.state.signal()
+            self.state.unlock()
+        }
+    }
+
+    private func finish(_ claim: QueueClaim, _ job: QueueJob, _ outcome: MessageOutcome) throws {
+        try claim.finish(job, outcome: outcome)
+    }
+
+    private func runLocal(_ job: QueueJob, subject: JobSubject, agentID: Int, input: AnalysisInput, settings: SettingsSnapshot,
+                          connection: MariaDBConnection, outcomeIfHint: MessageOutcome,
+                          outcomeIfNone: MessageOutcome = .noHint) throws {
+        let started = Date()
+        let raw = localAnalyser.analyse(input)
+        let output = (try? OutputValidator.validate(raw, enabledTypes: input.enabledTypes)) ?? .none
+        let claim = QueueClaim(connection: connection, workerID: configuration.workerID)
+        guard output.hasHint else {
+            try claim.finish(job, outcome: outcomeIfNone)
+            return
+        }
+        let draft = HintWriter.Draft(output: output, modelUsed: "local", tokensUsed: 0, cost: 0,
+                                     latencyMilliseconds: Int(Date().timeIntervalSince(started) * 1000),
+                                     source: "local", variant: nil)
+        try save(draft, job: job, subject: subject, agentID: agentID, outcome: outcomeIfHint,
+                 language: settings.service.language, connection: connection)
+    }
+
+    private func save(_ draft: HintWriter.Draft, job: QueueJob, subject: JobSubject, agentID: Int,
+                      outcome: MessageOutcome, language: String, connection: MariaDBConnection) throws {
+        let claim = QueueClaim(connection: connection, workerID: configuration.workerID)
+        do {
+            if let hint = try HintWriter(connection: connection, claim: claim)
+                .save(draft, job: job, subject: subject, agentID: agentID, outcome: outcome) {
+                publisher.publish(hint, language: language)
+            }
+        } catch HintWriter.Conflict.alreadyHinted {
+            let existing = try connection.query("SELECT hint_id FROM coaching_hint_messages WHERE message_id = ?",
+                                                [.int(subject.messageID)]).first?.int(0)
+            try claim.finish(job, outcome: outcome, hintID: existing)
+        } catch HintWriter.Conflict.leaseLost {
+            logger.notice("lease lost before saving; another worker owns the job", metadata: ["queue_id": "\(job.id)"])
+        }
+    }
+
+    // MARK: - LLM results
+
+    private func drainCompletions(_ connection: MariaDBConnection) throws -> Bool {
+        state.lock()
+        let batch = completions
+        completions.removeAll()
+        for (call, _) in batch { inFlight[call.job.id] = nil }
+        state.unlock()
+        for (call, result) in batch {
+            do {
+                try record(call, result, connection: connection)
+            } catch {
+                logger.warning("recording an LLM result failed", metadata: ["queue_id": "\(call.job.id)", "error": "\(error)"])
+            }
+        }
+        return !batch.isEmpty
+    }
+
+    private func record(_ call: PendingCall, _ result: Result<ChatCompletionResponse, LLMError>,
+                        connection: MariaDBConnection) throws {
+        let ledger = CostLedger(connection: connection)
+        let claim = QueueClaim(connection: connection, workerID: configuration.workerID)
+        let maxAttempts = call.settings.service.maxAttempts
+        switch result {
+        case .success(let response):
+            let cost = call.price.cost(promptTokens: response.promptTokens, completionTokens: response.completionTokens)
+            do {
+                let output = try OutputValidator.parse(response.content, enabledTypes: call.input.enabledTypes)
+                try ledger.settle(call.reservation, promptTokens: response.promptTokens,
+                                  completionTokens: response.completionTokens, cost: cost,
+                                  latencyMilliseconds: response.latencyMilliseconds,
+                                  outcome: output.hasHint ? "hint" : "no_hint", error: nil)
+                if let scope = call.cacheScope {
+                    try? HintCache(connection: connection).store(
+                        messages: call.input.messages, scope: scope, output: output,
+                        modelUsed: response.model.isEmpty ? call.model : response.model,
+                        ttlMinutes: call.settings.coaching.cacheTTLMinutes)
+                }
+                guard output.hasHint else {
+                    try claim.finish(call.job, outcome: .noHint)
+                    return
+                }
+                let draft = HintWriter.Draft(output: output, modelUsed: response.model.isEmpty ? call.model : response.model,
+                                             tokensUsed: response.promptTokens + response.completionTokens, cost: cost,
+                                             latencyMilliseconds: response.latencyMilliseconds, source: "llm",
+                                             variant: call.variant)
+                try save(draft, job: call.job, subject: call.subject, agentID: call.agentID, outcome: .hint,
+                         language: call.settings.service.language, connection: connection)
+            } catch let invalid as OutputValidator.Invalid {
+                try ledger.settle(call.reservation, promptTokens: response.promptTokens,
+                                  completionTokens: response.completionTokens, cost: cost,
+                                  latencyMilliseconds: response.latencyMilliseconds, outcome: "invalid",
+                                  error: invalid.reason)
+                try retryOrFail(call, claim: claim, maxAttempts: maxAttempts, error: "invalid output: \(invalid.reason)")
+            }
+        case .failure(let error):
+            var promptTokens = 0
+            var completionTokens = 0
+            if case .invalidResponse(_, let prompt, let completion) = error {
+                promptTokens = prompt
+                completionTokens = completion
+            }
+            let cost = call.price.cost(promptTokens: promptTokens, completionTokens: completionTokens)
+            try ledger.settle(call.reservation, promptTokens: promptTokens, completionTokens: completionTokens, cost: cost,
+                              latencyMilliseconds: nil, outcome: "error", error: "\(error)")
+            switch error {
+            case .circuitOpen:
+                try runLocal(call.job, subject: call.subject, agentID: call.agentID, input: call.input,
+                             settings: call.settings, connection: connection, outcomeIfHint: .hint)
+            case .cancelled:
+                try claim.postpone(call.job, bySeconds: 0)
+            default:
+                try retryOrFail(call, claim: claim, maxAttempts: maxAttempts, error: "\(error)")
+            }
+        }
+    }
+
+    private func retryOrFail(_ call: PendingCall, claim: QueueClaim, maxAttempts: Int, error: String) throws {
+        if call.job.attempts >= maxAttempts {
+            try claim.finish(call.job, outcome: .failed, error: error)
+        } else {
+            try claim.postpone(call.job, bySeconds: Double(call.job.attempts), error: error, countsAsAttempt: true)
+        }
+    }
+
+    private func llmClient(key: String, service: ServiceSettings) throws -> OpenAIClient {
+        let signature = "\(service.baseURL)|\(service.connectTimeoutMilliseconds)|\(service.totalTimeoutMilliseconds)|\(key)"
+        state.lock()
+        defer { state.unlock() }
+        if let client, client.key == signature { return client.client }
+        var configuration = LLMClientConfiguration()
+        configuration.baseURL = service.baseURL
+        configuration.apiKey = key
+        configuration.connectTimeoutMilliseconds = service.connectTimeoutMilliseconds
+        configuration.totalTimeoutMilliseconds = service.totalTimeoutMilliseconds
+        let fresh = try OpenAIClient(configuration: configuration)
+        // The previous client (settings changed) finishes its in-flight calls on its own thread.
+        client = (signature, fresh)
+        return fresh
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Coaching
+import Foundation
+import Logging
+import MariaDB
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `coaching worker`: analysis workers only, for hosts that serve no HTTP.
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run only the analysis workers (claim queued messages, analyse, record outcomes) until SIGTERM/SIGINT."
+    )
+
+    @Option(help: "Worker threads (overrides COACHING_WORKER_THREADS; at least 1).")
+    var threads: Int?
+
+    func run() throws {
+        Logs.bootstrap()
+        var configuration = try AppConfiguration.load()
+        configuration.workerThreads = max(threads ?? configuration.workerThreads, 1)
+        let stopSignals = StopSignals.block()
+        MariaDBLibrary.initialize()
+        let worker = WorkerLauncher.make(configuration, settingsProvider: SettingsProvider(maxAge: configuration.settingsMaxAge))
+        try worker.start()
+        let received = stopSignals.wait()
+        Logger(label: "coaching.worker").info("stopping: finishing in-flight analyses", metadata: ["signal": "\(received)"])
+        worker.stop()
+    }
+}
+
+enum WorkerLauncher {
+    static func make(_ configuration: AppConfiguration, settingsProvider: SettingsProvider) -> AnalysisWorker {
+        AnalysisWorker(
+            configuration: .init(workerID: configuration.workerID, threads: configuration.workerThreads,
+                                 leaseSeconds: configuration.leaseSeconds,
+                                 promptDirectory: configuration.promptsDirectory, database: configuration.database,
+                                 apiKey: configuration.openAIKey),
+            settingsProvider: settingsProvider,
+            publisher: PollingOnlyPublisher())
+    }
+}
+
+/// SIGTERM/SIGINT blocked in every thread and collected by `sigwait` on the main thread, so that a
+/// signal can never interrupt a random worker thread.
+struct StopSignals {
+    private var set = sigset_t()
+
+    static func block() -> StopSignals {
+        signal(SIGPIPE, SIG_IGN)
+        var signals = StopSignals()
+        sigemptyset(&signals.set)
+        sigaddset(&signals.set, SIGTERM)
+        sigaddset(&signals.set, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &signals.set, nil)
+        return signals
+    }
+
+    func wait() -> Int32 {
+        var received: Int32 = 0
+        var copy = set
+        sigwait(&copy, &received)
+        return received
+    }
+}
