@@ -19,7 +19,7 @@ enum LanguageDetector {
         for text in texts {
             for scalar in text.unicodeScalars where portugueseLetters.contains(scalar) { portuguese += 1.5 }
             for token in TextNormaliser.tokens(of: text) {
-                if portugueseWords.contains(token) || token.hasPrefix("kkk") { portuguese += 1 }
+                if portugueseWords.contains(token) || token.hasPrefix("kkk") || hasPortugueseEnding(token) { portuguese += 1 }
                 if englishWords.contains(token) { english += 1 }
             }
         }
@@ -27,6 +27,15 @@ enum LanguageDetector {
         if english > portuguese { return .english }
         return fallback
     }
+
+    /// Endings that are typical of Portuguese words and rare in English ones (after accents are
+    /// stripped): "-ção", "-ções", "-inho", "-mente", "-agem"…
+    private static func hasPortugueseEnding(_ token: String) -> Bool {
+        guard token.count >= 5 else { return false }
+        return portugueseEndings.contains { token.hasSuffix($0) }
+    }
+
+    private static let portugueseEndings = ["cao", "coes", "sao", "soes", "inho", "inha", "mente", "agem", "ssimo", "ssima", "eiro", "eira"]
 
     /// Common function words and chat spellings of either language (no topic of their own).
     static func isFunctionWord(_ token: String) -> Bool {
@@ -45,7 +54,9 @@ enum LanguageDetector {
         "sou", "ele", "ela", "nos", "gente", "essa", "esse", "mesmo", "certo", "legal", "entao", "tambem", "hoje", "amanha",
         "depois", "ainda", "nada", "quando", "onde", "foi", "mal", "estou", "tou", "tava", "preciso", "seu", "sua",
         "nossa", "nosso", "obg", "entendi", "pois", "fechado", "fechou", "ate", "ne", "aff", "opa", "falar", "fazer",
-        "assim", "mas", "num", "numa", "pelo", "pela", "ao", "em", "la", "cade", "eh", "kk", "rs", "rsrs",
+        "assim", "mas", "num", "numa", "aceita", "aceito", "posso", "qualquer", "verdade", "empresa", "chama", "abre",
+        "domingo", "proposta", "chegou", "certinho", "aguardo", "perfeito", "anotado", "tranquilo", "otimo", "valor",
+        "preco", "quer", "quem", "porque", "falou", "manda", "pelo", "pela", "ao", "em", "la", "cade", "eh", "kk", "rs", "rsrs",
     ]
 
     private static let englishWords: Set<String> = [
@@ -56,6 +67,7 @@ enum LanguageDetector {
         "which", "who", "why", "was", "were", "been", "an", "any", "all", "but", "from", "about", "want", "need",
         "cool", "nice", "awesome", "okay", "right", "send", "know", "too", "much", "really", "sorry", "done", "back",
         "cant", "wont", "didnt", "doesnt", "isnt", "ive", "youre", "theyre", "weve", "lets", "tbh", "idk", "btw", "fyi",
-        "rn", "u", "ur", "k", "noted", "exactly", "worries", "see", "tomorrow", "today",
+        "rn", "u", "ur", "k", "noted", "exactly", "worries", "see", "tomorrow", "today", "guys", "also", "feels", "bit",
+        "should", "could", "shall", "might", "must", "price", "cheaper", "then", "than", "let",
     ]
 }

@@ -17,7 +17,7 @@ public struct LocalAnalyser: Sendable {
     ]
     /// Many buying signals, objections and opportunities are phrased as questions; a plain question
     /// hint only wins over one of them when it is clearly stronger.
-    static let questionYield = 0.75
+    static let questionYield = 0.6
 
     public init() {}
 
@@ -40,11 +40,6 @@ public struct LocalAnalyser: Sendable {
     public func situationScores(_ input: AnalysisInput) -> [HintType: Double] {
         let messages = Array(input.messages.filter { !$0.isEmpty }.suffix(Self.maxMessages))
         return SituationScorer.evidence(messages: messages, context: customerContext(input)).mapValues(\.score)
-    }
-
-    /// The language the hint is written in for these messages: the customer's, when it is clear.
-    public func replyLanguage(for messages: [String], fallback: String) -> String {
-        LanguageDetector.detect(messages, fallback: ChatLanguage(code: fallback)).rawValue
     }
 
     private func customerContext(_ input: AnalysisInput) -> [String] {

@@ -42,7 +42,7 @@ public struct LocalAnalyserEvaluation: Sendable {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw LoadError(line: 0, reason: "cannot read \(path): \(error.localizedDescription)")
+            throw LoadError(line: 0, reason: "cannot read the file (\(error.localizedDescription))")
         }
         return LocalAnalyserEvaluation(examples: try parse(jsonl: text))
     }

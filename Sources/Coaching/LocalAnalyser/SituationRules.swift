@@ -1,7 +1,9 @@
 /// The phrase rules of the local analyser, in Portuguese (pt-BR, as typed in chats: `vc`, `pra`,
 /// `tá`, no accents needed) and English. Patterns are written over normalised tokens (see
-/// `TextNormaliser` and `PhrasePattern`; ` / ` separates alternative phrasings). Weights: about 2–3 for a phrase that names the situation
-/// on its own, 1–1.6 for a strong cue, below 1 for a hint that needs company.
+/// `TextNormaliser` and `PhrasePattern`): `a|b` are alternatives for one token, ` / ` separates
+/// alternative phrasings, so a multi-word alternative needs its own ` / ` branch. Weights: about
+/// 2–3 for a phrase that names the situation on its own, 1–1.6 for a strong cue, below 1 for a
+/// hint that needs company.
 enum SituationRules {
     static let all: [SituationRule] = objection + opportunity + question + negativeSentiment + buyingSignal + closing + escalation
 
@@ -12,7 +14,7 @@ enum SituationRules {
     ]
     static let negationWindow = 3
 
-    /// Opening words that make a message a question even without a question mark.
+    /// Opening words that make a sentence a question even without a question mark.
     static let interrogativeOpeners: Set<String> = [
         "como", "qual", "quais", "quanto", "quantos", "quantas", "qnto", "qnt", "quando", "onde", "porque", "pq", "sera",
         "tem", "existe", "posso", "pode", "consigo", "vcs", "voces", "vc", "voce", "funciona", "aceita", "aceitam", "da",
@@ -20,13 +22,13 @@ enum SituationRules {
         "would", "should", "any", "did",
     ]
 
-    /// Phrases that make a message a question even without a question mark or an interrogative opener.
+    /// Phrases that make a sentence a question even without a question mark or an interrogative opener.
     static let interrogativeMarkers = PhrasePattern(
         "queria|gostaria|quero|preciso ... saber|entender / tenho|uma ... duvida / wondering / want|wanted|like to know|ask / quick question")
 
     /// Questions that are small talk or chat logistics, never worth a hint on their own.
     static let smallTalk = PhrasePattern(
-        "tudo bem|bom|joia|certo|tranquilo|ok|otimo|certinho / e voce|vc|ai / como vai|voce|vc|esta|estao|anda / how are|is|was you|it|things / hows it|things|everything / how you doing / you there|around / can|could you hear|see me / ta ai / esta ai / pode|podes|consegue falar|ligar|chamar / can|could you call|text|email / send|email|mandar|enviar|manda|envia ... email|whatsapp|zap|por aqui|here / posso te ligar|chamar / can i call")
+        "tudo bem|bom|joia|certo|tranquilo|ok|otimo|certinho / e voce|vc|ai / como vai|voce|vc|esta|estao|anda / how are|is|was you|it|things / hows it|things|everything / how you doing / you there|around / can|could you hear|see me / ta ai / esta ai / pode|podes|consegue falar|ligar|chamar / can|could you call|text|email / send|email|mandar|enviar|manda|envia ... email|whatsapp|zap|here / por aqui / posso te ligar|chamar / can i call")
 
     /// Words too general to make a question about something concrete.
     static let nonTopicWords: Set<String> = [
@@ -172,7 +174,7 @@ enum SituationRules {
         R("mais pra|para frente / futuramente / outra hora / outro momento / mais tarde", 1.2, .timing),
         R("nao e prioridade", 1.5, .timing),
         R("not a good time / bad time / not a priority", 1.8, .timing),
-        R("esperar|wait|aguardar|waiting ... black friday|promocao|promocoes|sale|sales|liquidacao|baixar|baixa|drops|drop|cair|desconto|discount", 1.6, .timing),
+        R("esperar|wait|aguardar|waiting ... black friday / esperar|wait|aguardar|waiting ... promocao|promocoes|sale|sales|liquidacao|baixar|baixa|drops|drop|cair|desconto|discount", 1.6, .timing),
         R("nao rola / nao da ... esse|este|essa|esta mes|semana|ano|momento / cant|cannot do it ... this|now / cant|cannot do it right now / not this month|week|year", 1.4, .timing),
         R("timing*", 1.0, .timing),
         R("next quarter|year", 1.0, .timing),
@@ -384,12 +386,12 @@ enum SituationRules {
         R("mesmo|mesma|same ... problema|barulho|defeito|erro|problem|issue|noise|error|fault|bug", 1.4, .defect),
         R("caiu|cai|dropped|drops|went down|goes down|travou|crashed ... # vezes|times|x / # vezes|times ... essa|esta|this|hoje|today|semana|week", 1.3, .defect),
         R("insuportavel|unbearable|intoleravel|intolerable", 1.8, .frustration),
-        R("sem aviso / aviso previo / without notice|warning / ninguem|nobody|no one ... avisou|told|informed|notified / nao avisaram|avisou", 1.6, .poorService),
+        R("sem aviso / aviso previo / without notice|warning / ninguem|nobody ... avisou|told|informed|notified / no one ... told|informed|notified / nao avisaram|avisou", 1.6, .poorService),
         R("perdendo|perdi|losing|lost ... paciencia|patience", 2.0, .frustration),
         R("pior|worse ... antes|before|que|than / piorou / got|gotten worse", 1.5, .defect),
         R("nao baixou|diminuiu|melhorou|adiantou|resolveu|funcionou / hasnt|havent|didnt ... dropped|improved|helped|worked|changed / did|has not ... dropped|improved|helped|worked|changed", 1.4, .defect),
         R("com erro|erros|errado|errada|equivocad* / mistake|mistakes|wrong|error|errors", 0.8, .defect),
-        R("chegou|chegaram|veio|vieram|arrived|came|showed up ... frio|fria|frios|cold|vazando|leaking|aberto|aberta|sujo|suja|dirty|stale|estragad*|spoiled", 1.5, .defect),
+        R("chegou|chegaram|veio|vieram|arrived|came ... frio|fria|frios|cold|vazando|leaking|aberto|aberta|sujo|suja|dirty|stale|estragad*|spoiled", 1.5, .defect),
         R("vergonhoso|vergonhosa|lamentavel|inaceitavel|embarrassing|disgraceful|shameful|unacceptable|pathetic", 1.8, .frustration),
         R("malha fina / audited|audit|multado|multa|fined|penalty|prejuizo", 0.7, .defect),
         R("doendo|doi|dor|hurting|hurts|pain|painful", 0.6, .defect),

@@ -1,47 +1,18 @@
 import Foundation
 
 /// Turns chat text into the token stream the situation rules match against: lowercase, accents
-/// stripped (`não` → `nao`), apostrophes dropped (`don't` → `dont`), other punctuation treated as
-/// a separator. A question mark, a sentence end and each emoji are kept as tokens of their own,
-/// and separate messages of a merged burst are joined by a barrier token that no phrase can match across.
+/// stripped (`não` → `nao`), apostrophes dropped (`don't` → `dont`), runs of spaces and other
+/// punctuation treated as one separator. A question mark, a sentence end and each emoji are kept
+/// as tokens of their own. Each message is tokenised on its own.
 enum TextNormaliser {
-    /// Placed between messages; pattern gaps never skip it.
+    /// Separates texts matched as one stream; pattern gaps never skip it.
     static let barrier = "|"
     static let questionMark = "?"
     /// Ends a sentence ("." or "!" followed by a space or the end, ";", a line break); phrase gaps
     /// do not skip it, and each sentence is a question or a statement on its own.
     static let sentenceEnd = "."
 
-    /// Lowercase, accent-free text with runs of whitespace collapsed to one space.
-    static func normalise(_ text: String) -> String {
-        var output = String.UnicodeScalarView()
-        var pendingSpace = false
-        for scalar in folded(text) {
-            if scalar.properties.isWhitespace {
-                pendingSpace = !output.isEmpty
-                continue
-            }
-            if pendingSpace {
-                output.append(" ")
-                pendingSpace = false
-            }
-            output.append(scalar)
-        }
-        return String(output)
-    }
-
-    /// Tokens of one or more messages, with `barrier` between messages.
-    static func tokens(of messages: [String]) -> [String] {
-        var result: [String] = []
-        for message in messages {
-            let messageTokens = tokens(of: message)
-            guard !messageTokens.isEmpty else { continue }
-            if !result.isEmpty { result.append(barrier) }
-            result.append(contentsOf: messageTokens)
-        }
-        return result
-    }
-
+    /// The tokens of one message.
     static func tokens(of text: String) -> [String] {
         var tokens: [String] = []
         var current = String.UnicodeScalarView()

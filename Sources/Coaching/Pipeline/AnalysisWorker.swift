@@ -232,10 +232,8 @@ public final class AnalysisWorker: @unchecked Sendable {
         guard let agentID = subject.assignedAgentID else { return try finish(claim, job, .filtered(.unassigned)) }
         guard subject.ageSeconds <= service.maxMessageAgeSeconds else { return try finish(claim, job, .filtered(.stale)) }
         if try subject.isAnswered(connection: connection) { return try finish(claim, job, .filtered(.answered)) }
-        let backlog = try connection.query("""
-            SELECT COUNT(*) FROM (SELECT 1 FROM coaching_queue WHERE status = 'pending' AND outcome IS NULL AND id < ? LIMIT ?) older
-            """, [.int(job.id), .int(coaching.maxQueueSize)]).first?.int(0) ?? 0
-        if backlog >= coaching.maxQueueSize { return try finish(claim, job, .filtered(.queueFull)) }
+        // More than max_queue_size messages ahead of this one: shed it, as the original queue limit did.
+        if job.ahead >= coaching.maxQueueSize { return try finish(claim, job, .filtered(.queueFull)) }
 
         // A later customer message of this conversation is still waiting: fold this one into it.
         if let later = try connection.query("""

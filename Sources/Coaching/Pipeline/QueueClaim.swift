@@ -29,7 +29,13 @@ public struct QueueClaim {
                 FOR UPDATE SKIP LOCKED
                 """, [.int(Int(debounce * 1_000_000)), .int(limit)])
             var jobs: [QueueJob] = []
-            for row in rows {
+            var ahead = 0
+            if let first = rows.first?.int(0) {
+                ahead = try connection.query("""
+                    SELECT COUNT(*) FROM coaching_queue WHERE status IN ('pending', 'processing') AND outcome IS NULL AND id < ?
+                    """, [.int(first)]).first?.int(0) ?? 0
+            }
+            for (offset, row) in rows.enumerated() {
                 guard let id = row.int(0) else { continue }
                 try connection.execute("""
                     UPDATE coaching_queue
@@ -39,7 +45,7 @@ public struct QueueClaim {
                     """, [.text(workerID), .int(leaseSeconds), .int(id)])
                 jobs.append(QueueJob(id: id, messageID: row.int(1) ?? 0, conversationID: row.int(2) ?? 0,
                                      agentID: row.int(3) ?? 0, attempts: (row.int(4) ?? 0) + 1,
-                                     source: row.string(5) ?? "listener"))
+                                     source: row.string(5) ?? "listener", ahead: ahead + offset))
             }
             return jobs
         }

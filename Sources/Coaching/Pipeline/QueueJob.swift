@@ -6,4 +6,6 @@ public struct QueueJob: Sendable, Equatable {
     public let agentID: Int
     public let attempts: Int
     public let source: String
+    /// Unfinished messages queued before this one when it was claimed (for `max_queue_size`).
+    public let ahead: Int
 }
