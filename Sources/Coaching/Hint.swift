@@ -16,6 +16,8 @@ public struct Hint: Sendable, Equatable {
     public var createdAt: String
     /// Text of the analysed customer message, when the route asks for it.
     public var messageBody: String?
+    /// `created_at` as Unix time, when the query read it (time-window filtering in caches).
+    public var createdAtEpoch: Int?
 
     public func json(language: String, includeMessageBody: Bool = false) -> JSONValue {
         var members: [(String, JSONValue)] = [

@@ -20,14 +20,18 @@ public struct HintStore {
     /// Hints created in the last `seconds` seconds for one conversation, newest first.
     public func pending(agentID: Int, conversationID: Int, seconds: Int, limit: Int = 100) throws -> [Hint] {
         let rows = try connection.query("""
-            SELECT \(Self.columns), m.content
+            SELECT \(Self.columns), m.content, UNIX_TIMESTAMP(h.created_at)
             FROM realtime_coaching_hints h
             LEFT JOIN messages m ON m.id = h.message_id
             WHERE h.conversation_id = ? AND h.agent_id = ? AND h.created_at >= NOW() - INTERVAL ? SECOND
             ORDER BY h.created_at DESC, h.id DESC
             LIMIT ?
             """, [.int(conversationID), .int(agentID), .int(seconds), .int(limit)])
-        return rows.map { Self.hint(from: $0, messageBodyColumn: 13) }
+        return rows.map { row in
+            var hint = Self.hint(from: row, messageBodyColumn: 13)
+            hint.createdAtEpoch = row.int(14)
+            return hint
+        }
     }
 
     /// The latest hints of one conversation, newest first.
@@ -113,7 +117,8 @@ public struct HintStore {
             viewedAt: row.string(10),
             feedback: row.string(11),
             createdAt: row.string(12) ?? "",
-            messageBody: messageBodyColumn.flatMap { row.string($0) }
+            messageBody: messageBodyColumn.flatMap { row.string($0) },
+            createdAtEpoch: nil
         )
     }
 }

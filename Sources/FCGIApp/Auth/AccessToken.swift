@@ -24,6 +24,11 @@ struct AccessToken {
     }
 
     static func verify(_ token: String, secret: String, now: Date = Date()) throws(Failure) -> Principal {
+        try verifyWithExpiry(token, secret: secret, now: now).principal
+    }
+
+    /// Verifies and also returns `exp`, so that callers may remember the result until then.
+    static func verifyWithExpiry(_ token: String, secret: String, now: Date = Date()) throws(Failure) -> (principal: Principal, expiresAt: Double) {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, token.utf8.count <= 8192,
               let headerBytes = base64URLDecode(parts[0]),
@@ -56,7 +61,7 @@ struct AccessToken {
         default:
             throw Failure.invalidClaim("sub")
         }
-        return Principal(userID: userID, role: role)
+        return (Principal(userID: userID, role: role), exp)
     }
 
     static func base64URL(_ bytes: [UInt8]) -> String {
@@ -67,9 +72,28 @@ struct AccessToken {
     }
 
     static func base64URLDecode<S: StringProtocol>(_ text: S) -> [UInt8]? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        guard !base64.contains("=") else { return nil }
-        while base64.utf8.count % 4 != 0 { base64 += "=" }
-        return Data(base64Encoded: base64).map(Array.init)
+        var output: [UInt8] = []
+        output.reserveCapacity(text.utf8.count * 3 / 4)
+        var buffer: UInt32 = 0
+        var bits = 0
+        for byte in text.utf8 {
+            let value: UInt8
+            switch byte {
+            case 0x41...0x5A: value = byte - 0x41
+            case 0x61...0x7A: value = byte - 0x61 + 26
+            case 0x30...0x39: value = byte - 0x30 + 52
+            case UInt8(ascii: "-"): value = 62
+            case UInt8(ascii: "_"): value = 63
+            default: return nil
+            }
+            buffer = buffer << 6 | UInt32(value)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                output.append(UInt8(truncatingIfNeeded: buffer >> UInt32(bits)))
+            }
+        }
+        // A single leftover character (6 bits) cannot come from a real encoding.
+        return bits >= 6 ? nil : output
     }
 }

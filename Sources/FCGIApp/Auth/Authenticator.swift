@@ -13,6 +13,13 @@ struct Authenticator: Sendable {
     let secret: String
     let cookieName: String
     let trustNginxIdentity: Bool
+    let cache = VerifiedTokenCache()
+
+    init(secret: String, cookieName: String, trustNginxIdentity: Bool) {
+        self.secret = secret
+        self.cookieName = cookieName
+        self.trustNginxIdentity = trustNginxIdentity
+    }
 
     func identify(_ request: HTTPRequest) throws(APIError) -> Identity {
         if let authorization = request.header("HTTP_AUTHORIZATION"), !authorization.isEmpty {
@@ -36,8 +43,12 @@ struct Authenticator: Sendable {
     }
 
     private func verify(_ token: String) throws(APIError) -> Principal {
+        let now = Date().timeIntervalSince1970
+        if let principal = cache.principal(for: token, now: now) { return principal }
         do {
-            return try AccessToken.verify(token, secret: secret)
+            let verified = try AccessToken.verifyWithExpiry(token, secret: secret)
+            cache.store(verified.principal, for: token, expiresAt: verified.expiresAt)
+            return verified.principal
         } catch .expired {
             throw APIError.unauthorized("token expired")
         } catch {

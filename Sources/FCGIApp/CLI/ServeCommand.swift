@@ -34,6 +34,7 @@ struct ServeCommand: ParsableCommand {
         let settingsProvider = SettingsProvider(maxAge: configuration.settingsMaxAge)
         let authenticator = Authenticator(secret: configuration.jwtSecret, cookieName: configuration.cookieName,
                                           trustNginxIdentity: configuration.trustNginxIdentity)
+        let pollCache = PendingHintsCache()
         let frozen = configuration
         let server = FastCGIServer(
             socketPath: configuration.socketPath,
@@ -42,8 +43,8 @@ struct ServeCommand: ParsableCommand {
             router: RouteTable.make(),
             logger: logger
         ) {
-            RequestContext(configuration: frozen, settingsProvider: settingsProvider,
-                           authenticator: authenticator, logger: Logger(label: "coaching.request"))
+            RequestContext(configuration: frozen, settingsProvider: settingsProvider, authenticator: authenticator,
+                           pollCache: pollCache, logger: Logger(label: "coaching.request"))
         }
         var worker: AnalysisWorker?
         if configuration.workerThreads > 0 {

@@ -27,8 +27,11 @@ enum AgentRoutes {
         guard seconds > 0 else { throw APIError.badRequest("seconds must be a positive integer", field: "seconds") }
         seconds = min(seconds, HintStore.maxPendingSeconds)
         let agentID = try principal.agentScope(requested: query.optionalPositiveID("agent_id"))
-        let hints = try HintStore(connection: context.database())
-            .pending(agentID: agentID, conversationID: conversationID, seconds: seconds)
+        let connection = try context.database()
+        let key = PendingHintsCache.Key(agentID: agentID, conversationID: conversationID, seconds: seconds)
+        let hints = try context.pollCache.hints(for: key, connection: connection) {
+            try HintStore(connection: connection).pending(agentID: agentID, conversationID: conversationID, seconds: seconds)
+        }
         let language = settings.service.language
         return .json(.object([
             ("success", .bool(true)),
@@ -78,6 +81,7 @@ enum AgentRoutes {
 
     static func markViewed(hintID: Int, principal: Principal, context: RequestContext) throws -> HTTPResponse {
         let viewedAt = try HintStore(connection: context.database()).markViewed(id: hintID, agentID: Caller.agentID(principal))
+        context.pollCache.noteLocalWrite()
         return .json(.object([("success", .bool(true)), ("viewed_at", .string(viewedAt))]))
     }
 
@@ -103,6 +107,7 @@ enum AgentRoutes {
         let reason = try body.string("reason")
         try HintStore(connection: context.database())
             .setFeedback(id: hintID, agentID: Caller.agentID(principal), feedback: feedback, reason: reason)
+        context.pollCache.noteLocalWrite()
         return .json(.object([("success", .bool(true)), ("feedback", .string(feedback.rawValue))]))
     }
 
@@ -114,6 +119,7 @@ enum AgentRoutes {
         }
         let text = try HintStore(connection: context.database())
             .useSuggestion(id: parameters.id(), agentID: Caller.agentID(principal), index: index)
+        context.pollCache.noteLocalWrite()
         return .json(.object([("success", .bool(true)), ("suggestion", .string(text))]))
     }
 

@@ -82,7 +82,7 @@ final class FastCGIServer: @unchecked Sendable {
     }
 
     private func respond(to request: UnsafeMutablePointer<FCGX_Request>, context: RequestContext) -> HTTPResponse {
-        let params = Self.copyParams(request.pointee.envp)
+        let params = Self.copyParams(request.pointee.envp, names: Self.paramNames)
         let method = params["REQUEST_METHOD"] ?? "GET"
         let uri = params["REQUEST_URI"] ?? "/"
         let path = params["DOCUMENT_URI"] ?? String(uri.split(separator: "?", maxSplits: 1).first ?? "/")
@@ -122,15 +122,20 @@ final class FastCGIServer: @unchecked Sendable {
         return body
     }
 
-    static func copyParams(_ envp: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> [String: String] {
-        var params = [String: String]()
-        guard var cursor = envp else { return params }
-        while let entry = cursor.pointee {
-            let text = String(decoding: UnsafeRawBufferPointer(start: entry, count: strlen(entry)), as: UTF8.self)
-            if let equals = text.firstIndex(of: "=") {
-                params[String(text[..<equals])] = String(text[text.index(after: equals)...])
+    /// The FastCGI params the service reads; copying only these keeps per-request allocations low.
+    static let paramNames = [
+        "REQUEST_METHOD", "REQUEST_URI", "DOCUMENT_URI", "QUERY_STRING", "CONTENT_LENGTH", "CONTENT_TYPE",
+        "HTTP_AUTHORIZATION", "HTTP_COOKIE", "HTTP_ORIGIN", "HTTP_REFERER", "HTTP_HOST", "HTTP_SEC_FETCH_SITE",
+        "COACHING_HTTP_HOST", "SERVER_PORT", "COACHING_AUTH_USER_ID", "COACHING_AUTH_ROLE",
+    ]
+
+    static func copyParams(_ envp: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, names: [String]) -> [String: String] {
+        var params = [String: String](minimumCapacity: names.count)
+        guard let envp else { return params }
+        for name in names {
+            if let value = FCGX_GetParam(name, envp) {
+                params[name] = String(decoding: UnsafeRawBufferPointer(start: value, count: strlen(value)), as: UTF8.self)
             }
-            cursor += 1
         }
         return params
     }

@@ -8,13 +8,16 @@ final class RequestContext {
     let configuration: AppConfiguration
     let settingsProvider: SettingsProvider
     let authenticator: Authenticator
+    let pollCache: PendingHintsCache
     let logger: Logger
     private var connection: MariaDBConnection?
 
-    init(configuration: AppConfiguration, settingsProvider: SettingsProvider, authenticator: Authenticator, logger: Logger) {
+    init(configuration: AppConfiguration, settingsProvider: SettingsProvider, authenticator: Authenticator,
+         pollCache: PendingHintsCache = PendingHintsCache(), logger: Logger) {
         self.configuration = configuration
         self.settingsProvider = settingsProvider
         self.authenticator = authenticator
+        self.pollCache = pollCache
         self.logger = logger
     }
 
