@@ -18,7 +18,6 @@
 
 SET SESSION foreign_key_checks = 0;
 SET SESSION unique_checks = 0;
-SET SESSION sql_log_bin = 0;
 
 TRUNCATE TABLE coaching_hint_events;
 TRUNCATE TABLE realtime_coaching_hints;
@@ -65,8 +64,8 @@ FROM seq_1_to_60000;
 CREATE TEMPORARY TABLE bench_hint_text (
     k INT PRIMARY KEY,
     hint_type VARCHAR(50) NOT NULL,
-    hint_text TEXT NOT NULL,
-    suggestions JSON NOT NULL
+    hint_text VARCHAR(500) NOT NULL,
+    suggestions VARCHAR(1000) NOT NULL
 ) ENGINE=MEMORY;
 INSERT INTO bench_hint_text VALUES
  (0, 'objection', 'O cliente compara preço com a concorrência: mostre o valor, não o desconto.',
