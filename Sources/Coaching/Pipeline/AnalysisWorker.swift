@@ -292,8 +292,8 @@ public final class AnalysisWorker: @unchecked Sendable {
                 let draft = HintWriter.Draft(output: entry.output, modelUsed: entry.modelUsed ?? coaching.model,
                                              tokensUsed: 0, cost: 0, latencyMilliseconds: 0, source: "cache",
                                              variant: variant)
-                return try save(draft, job: job, subject: subject, agentID: agentID, outcome: .cached,
-                                language: service.language, connection: connection)
+                return try saveAndPublish(draft, job: job, subject: subject, agentID: agentID, outcome: .cached,
+                                          language: service.language, connection: connection)
             }
         }
 
@@ -371,24 +371,32 @@ public final class AnalysisWorker: @unchecked Sendable {
         let draft = HintWriter.Draft(output: output, modelUsed: "local", tokensUsed: 0, cost: 0,
                                      latencyMilliseconds: Int(Date().timeIntervalSince(started) * 1000),
                                      source: "local", variant: nil)
-        try save(draft, job: job, subject: subject, agentID: agentID, outcome: outcomeIfHint,
-                 language: settings.service.language, connection: connection)
+        try saveAndPublish(draft, job: job, subject: subject, agentID: agentID, outcome: outcomeIfHint,
+                           language: settings.service.language, connection: connection)
     }
 
+    /// Saves the hint and the outcome; the caller publishes the returned hint once committed.
+    @discardableResult
     private func save(_ draft: HintWriter.Draft, job: QueueJob, subject: JobSubject, agentID: Int,
-                      outcome: MessageOutcome, language: String, connection: MariaDBConnection) throws {
+                      outcome: MessageOutcome, connection: MariaDBConnection) throws -> Hint? {
         let claim = QueueClaim(connection: connection, workerID: configuration.workerID)
         do {
-            if let hint = try HintWriter(connection: connection, claim: claim)
-                .save(draft, job: job, subject: subject, agentID: agentID, outcome: outcome) {
-                publisher.publish(hint, language: language)
-            }
+            return try HintWriter(connection: connection, claim: claim)
+                .save(draft, job: job, subject: subject, agentID: agentID, outcome: outcome)
         } catch HintWriter.Conflict.alreadyHinted {
             let existing = try connection.query("SELECT hint_id FROM coaching_hint_messages WHERE message_id = ?",
                                                 [.int(subject.messageID)]).first?.int(0)
             try claim.finish(job, outcome: outcome, hintID: existing)
         } catch HintWriter.Conflict.leaseLost {
             logger.notice("lease lost before saving; another worker owns the job", metadata: ["queue_id": "\(job.id)"])
+        }
+        return nil
+    }
+
+    private func saveAndPublish(_ draft: HintWriter.Draft, job: QueueJob, subject: JobSubject, agentID: Int,
+                                outcome: MessageOutcome, language: String, connection: MariaDBConnection) throws {
+        if let hint = try save(draft, job: job, subject: subject, agentID: agentID, outcome: outcome, connection: connection) {
+            publisher.publish(hint, language: language)
         }
     }
 
@@ -418,7 +426,11 @@ public final class AnalysisWorker: @unchecked Sendable {
         switch result {
         case .success(let response):
             let cost = call.price.cost(promptTokens: response.promptTokens, completionTokens: response.completionTokens)
+            // Settling the call and recording its outcome are one transaction: a crash between them
+            // cannot leave a paid answer unrecorded and make the job call the model again.
+            var saved: Hint?
             do {
+                try connection.transaction {
                 let output = try OutputValidator.parse(response.content, enabledTypes: call.input.enabledTypes)
                 try ledger.settle(call.reservation, promptTokens: response.promptTokens,
                                   completionTokens: response.completionTokens, cost: cost,
@@ -438,8 +450,10 @@ public final class AnalysisWorker: @unchecked Sendable {
                                              tokensUsed: response.promptTokens + response.completionTokens, cost: cost,
                                              latencyMilliseconds: response.latencyMilliseconds, source: "llm",
                                              variant: call.variant)
-                try save(draft, job: call.job, subject: call.subject, agentID: call.agentID, outcome: .hint,
-                         language: call.settings.service.language, connection: connection)
+                saved = try save(draft, job: call.job, subject: call.subject, agentID: call.agentID, outcome: .hint,
+                                 connection: connection)
+                }
+                if let saved { publisher.publish(saved, language: call.settings.service.language) }
             } catch let invalid as OutputValidator.Invalid {
                 try ledger.settle(call.reservation, promptTokens: response.promptTokens,
                                   completionTokens: response.completionTokens, cost: cost,

@@ -1,8 +1,9 @@
 import MariaDB
 
 /// Saves a hint and the job's outcome in one transaction. `coaching_hint_messages` has the message
-/// id as primary key, so a second hint for the same message is impossible even if two workers race
-/// after a lease expiry; and the outcome update only succeeds while this worker holds the lease.
+/// id as primary key (read with a lock first), so a second hint for the same message is impossible
+/// even if two workers race after a lease expiry; and nothing is written unless this worker still
+/// holds the lease.
 public struct HintWriter {
     public struct Draft: Sendable {
         public var output: AnalysisOutput
@@ -22,10 +23,17 @@ public struct HintWriter {
         self.claim = claim
     }
 
-    /// Returns the saved hint, or nil when the lease was lost or the message already has a hint.
+    /// Returns the saved hint. Throws `Conflict` before writing anything when the message already
+    /// has a hint or this worker no longer holds the lease, so callers may run it inside a larger
+    /// transaction.
     public func save(_ draft: Draft, job: QueueJob, subject: JobSubject, agentID: Int, outcome: MessageOutcome) throws -> Hint? {
         guard let type = draft.output.hintType else { return nil }
         return try connection.transaction {
+            if try !connection.query("SELECT hint_id FROM coaching_hint_messages WHERE message_id = ? FOR UPDATE",
+                                     [.int(subject.messageID)]).isEmpty {
+                throw Conflict.alreadyHinted
+            }
+            guard try claim.finish(job, outcome: outcome) else { throw Conflict.leaseLost }
             let suggestions = JSONWriter.string(.array(draft.output.suggestions.map(JSONValue.string)))
             let inserted = try connection.execute("""
                 INSERT INTO realtime_coaching_hints
@@ -37,13 +45,9 @@ public struct HintWriter {
                       .int(draft.tokensUsed), .double(draft.cost), .optional(draft.latencyMilliseconds), .int(job.id),
                       .text(draft.source), .optional(draft.variant)])
             let hintID = inserted.lastInsertID
-            do {
-                try connection.execute("INSERT INTO coaching_hint_messages (message_id, hint_id) VALUES (?, ?)",
-                                       [.int(subject.messageID), .int(hintID)])
-            } catch let error as MariaDBError where error.isDuplicateKey {
-                throw Conflict.alreadyHinted
-            }
-            guard try claim.finish(job, outcome: outcome, hintID: hintID) else { throw Conflict.leaseLost }
+            try connection.execute("INSERT INTO coaching_hint_messages (message_id, hint_id) VALUES (?, ?)",
+                                   [.int(subject.messageID), .int(hintID)])
+            try connection.execute("UPDATE coaching_queue SET hint_id = ? WHERE id = ?", [.int(hintID), .int(job.id)])
             return try HintStore(connection: connection).find(id: hintID, agentID: agentID)
         }
     }
