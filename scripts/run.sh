@@ -26,11 +26,13 @@ base="$(grep '^COACHING_BASE_URL=' "$RT/stack.env" | cut -d= -f2-)"
 token() { COACHING_ENV_FILE="$RT/coaching.env" .build/release/coaching token --user "$1" --role "$2"; }
 agent_token="$(token 1 agent)"
 admin_token="$(token 5 admin)"
+service_token="$(COACHING_ENV_FILE="$RT/coaching.env" .build/release/coaching token --role service)"
 
 echo "READY $base"
 echo "SQL mariadb --no-defaults --socket=$RT/mysql.sock -ucoaching -p$password coaching"
 echo "AGENT_TOKEN (user 1, agent) $agent_token"
 echo "ADMIN_TOKEN (user 5, admin) $admin_token"
+echo "SERVICE_TOKEN (the chat application) $service_token"
 echo "try: curl -H \"Authorization: Bearer $agent_token\" \"$base/coaching/pending-hints?conversation_id=1&seconds=3600\""
 echo "Ctrl-C (or make stop) stops everything started here."
 

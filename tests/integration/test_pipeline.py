@@ -568,14 +568,16 @@ def test_typing_until_the_defer_limit_ends_in_agent_typing(pipeline, factory, ap
     assert pipeline.outcome(message) == "filtered:agent_typing"
 
 
-def test_backlog_beyond_max_queue_size_is_recorded_as_queue_full(pipeline, factory):
-    pipeline.configure("local", realtime={"max_queue_size": 2, "queue_processing_delay": 3})
+def test_backlog_beyond_max_queue_size_is_recorded_as_queue_full(pipeline, factory, fake_llm):
+    # The first two stay in flight (slow model) while the next two come due behind them.
+    pipeline.configure("openai", realtime={"max_queue_size": 2, "queue_processing_delay": 1})
+    fake_llm.scenario(latency_ms=4000)
     scenes = [scene(factory) for _ in range(4)]
     for agent, conversation, message in scenes:
         pipeline.listener_insert(message, conversation, agent.id)
     outcomes = [pipeline.outcome(message) for _, _, message in scenes]
-    assert outcomes[:2] == ["hint", "hint"]
-    assert outcomes[2:] == ["filtered:queue_full", "filtered:queue_full"]
+    # Which two are shed depends on how the workers' claims interleave; that two are, does not.
+    assert sorted(outcomes) == ["filtered:queue_full", "filtered:queue_full", "hint", "hint"]
 
 
 def test_prefilter_spares_the_llm_when_the_local_analyser_sees_nothing(pipeline, factory, fake_llm):
