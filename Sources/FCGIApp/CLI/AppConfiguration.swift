@@ -27,6 +27,8 @@ struct AppConfiguration: Sendable {
     var workerID: String
     /// How long a claimed job stays owned without a heartbeat; live calls are extended every second.
     var leaseSeconds: Int
+    /// nginx's nchan publisher socket; without it hints reach agents by polling only.
+    var nchanPublishSocket: String?
 
     struct Invalid: Error, CustomStringConvertible {
         let problems: [String]
@@ -82,6 +84,7 @@ struct AppConfiguration: Sendable {
         promptsDirectory = values["COACHING_PROMPTS_DIR"] ?? "prompts"
         openAIKey = (values["COACHING_OPENAI_API_KEY"] ?? values["OPENAI_API_KEY"]).flatMap { $0.isEmpty ? nil : $0 }
         leaseSeconds = integer("COACHING_LEASE_SECONDS", 30, 3...3600)
+        nchanPublishSocket = values["COACHING_NCHAN_PUBLISH_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
         workerID = values["COACHING_WORKER_ID"]
             ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         if !problems.isEmpty { throw Invalid(problems: problems) }

@@ -40,7 +40,8 @@ enum WorkerLauncher {
                                  promptDirectory: configuration.promptsDirectory, database: configuration.database,
                                  apiKey: configuration.openAIKey),
             settingsProvider: settingsProvider,
-            publisher: PollingOnlyPublisher())
+            publisher: configuration.nchanPublishSocket.map { NchanPublisher(socketPath: $0) as HintPublisher }
+                ?? PollingOnlyPublisher())
     }
 }
 

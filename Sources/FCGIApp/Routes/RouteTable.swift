@@ -15,6 +15,11 @@ enum RouteTable {
         router.add("GET", "/coaching/stats", LegacyRoutes.stats)
         router.add("POST", "/coaching/mark-viewed", LegacyRoutes.markViewed)
         router.add("POST", "/coaching/feedback", LegacyRoutes.feedback)
+        // Push subscription check (nginx auth_request) and the demo console.
+        router.add("GET", "/coaching/events/auth", PushRoutes.authorize)
+        router.add("GET", "/api/coaching/console/conversations", ConsoleRoutes.conversations)
+        router.add("GET", "/api/coaching/console/conversations/{id}/messages", ConsoleRoutes.messages)
+        router.add("POST", "/api/coaching/console/conversations/{id}/messages", ConsoleRoutes.reply)
         // The chat application (service credential).
         router.add("POST", "/coaching/messages", ServiceRoutes.messages)
         // Operations.

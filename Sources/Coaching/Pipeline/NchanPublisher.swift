@@ -1,0 +1,64 @@
+import CCurl
+import Foundation
+import Logging
+
+/// Publishes saved hints to the agent's nchan channel (`agent-<id>`) through nginx's publisher,
+/// which listens on a unix socket only. One short blocking POST per hint on the worker thread that
+/// saved it (a local socket: well under a millisecond); a failure is logged and otherwise ignored,
+/// because the hints table stays the source of truth and polling returns the same hint.
+public struct NchanPublisher: HintPublisher {
+    private let socketPath: String
+    private let logger: Logger
+
+    public init(socketPath: String, logger: Logger = Logger(label: "coaching.push")) {
+        self.socketPath = socketPath
+        self.logger = logger
+        _ = CurlBridge.globalInitialization
+    }
+
+    public func publish(_ hint: Hint, language: String) {
+        let event = JSONValue.object([
+            ("event", .string("coaching_hint")),
+            ("data", .object([
+                ("id", .int(hint.id)),
+                ("conversation_id", .int(hint.conversationID)),
+                ("message_id", .optional(hint.messageID)),
+                ("hint_type", .string(hint.hintType)),
+                ("hint_text", .string(hint.hintText)),
+                ("suggestions", .array(hint.suggestions.map(JSONValue.string))),
+                ("created_at", .string(hint.createdAt)),
+                ("label", .string(HintType.label(for: hint.hintType, language: language))),
+            ])),
+        ])
+        let status = post(path: "/publish/agent-\(hint.agentID)", body: JSONWriter.bytes(event))
+        if !(200..<300).contains(status) {
+            logger.warning("push publish failed; polling will deliver the hint",
+                           metadata: ["hint_id": "\(hint.id)", "status": "\(status)"])
+        }
+    }
+
+    /// Returns the HTTP status, or 0 when the request could not be made.
+    private func post(path: String, body: [UInt8]) -> Int {
+        guard let easy = curl_easy_init() else { return 0 }
+        defer { curl_easy_cleanup(easy) }
+        var headers: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "Content-Type: application/json")
+        headers = curl_slist_append(headers, "Accept: text/json")
+        defer { curl_slist_free_all(headers) }
+        CurlBridge.set(easy, CURLOPT_UNIX_SOCKET_PATH, string: socketPath)
+        CurlBridge.set(easy, CURLOPT_URL, string: "http://localhost\(path)")
+        CurlBridge.set(easy, CURLOPT_NOSIGNAL, 1)
+        CurlBridge.set(easy, CURLOPT_TIMEOUT_MS, 1000)
+        CurlBridge.set(easy, CURLOPT_HTTPHEADER, pointer: UnsafeRawPointer(headers))
+        CurlBridge.set(easy, CURLOPT_WRITEFUNCTION, pointer: unsafeBitCast(discardBody, to: UnsafeRawPointer.self))
+        return body.withUnsafeBufferPointer { buffer -> Int in
+            CurlBridge.set(easy, CURLOPT_POSTFIELDSIZE_LARGE, buffer.count)
+            CurlBridge.set(easy, CURLOPT_POSTFIELDS, pointer: UnsafeRawPointer(buffer.baseAddress))
+            guard curl_easy_perform(easy) == CURLE_OK else { return 0 }
+            return CurlBridge.integerInfo(easy, CURLINFO_RESPONSE_CODE) ?? 0
+        }
+    }
+}
+
+private let discardBody: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = { _, size, count, _ in
+    size * count
+}
