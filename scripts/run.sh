@@ -13,6 +13,7 @@ swift build -c release --product coaching >&2
 stop() {
     trap - INT TERM EXIT
     echo >&2
+    if [ -f "$RT/simulate.pid" ]; then kill "$(cat "$RT/simulate.pid")" 2>/dev/null || true; rm -f "$RT/simulate.pid"; fi
     bash scripts/stack.sh down dev
     exit 0
 }
@@ -33,6 +34,13 @@ echo "SQL mariadb --no-defaults --socket=$RT/mysql.sock -ucoaching -p$password c
 echo "AGENT_TOKEN (user 1, agent) $agent_token"
 echo "ADMIN_TOKEN (user 5, admin) $admin_token"
 echo "SERVICE_TOKEN (the chat application) $service_token"
+echo "CONSOLE $base/console/#token=$agent_token"
+if [ "${COACHING_SIMULATE:-1}" != "0" ]; then
+    COACHING_ENV_FILE="$RT/coaching.env" nohup .build/release/coaching simulate --interval "${COACHING_SIMULATE_INTERVAL:-8}" \
+        >>"$RT/simulate.log" 2>&1 &
+    echo $! >"$RT/simulate.pid"
+    echo "simulated customer messages arrive every ${COACHING_SIMULATE_INTERVAL:-8} s (COACHING_SIMULATE=0 turns this off; log: $RT/simulate.log)"
+fi
 echo "try: curl -H \"Authorization: Bearer $agent_token\" \"$base/coaching/pending-hints?conversation_id=1&seconds=3600\""
 echo "Ctrl-C (or make stop) stops everything started here."
 

@@ -27,7 +27,7 @@ DB_USER=coaching
 log() { echo "[stack:$PROFILE] $*" >&2; }
 
 APT_PACKAGES=(mariadb-server mariadb-client nginx libnginx-mod-nchan libfcgi-dev libmariadb-dev
-              libcurl4-openssl-dev pkg-config curl wrk python3 python3-venv openssl)
+              libcurl4-openssl-dev pkg-config curl wrk python3 python3-venv openssl chromium fonts-dejavu-core)
 
 deps() {
     local missing=()
@@ -228,6 +228,7 @@ case "$COMMAND" in
         log "up: http://127.0.0.1:$HTTP_PORT (MariaDB port $DB_PORT)"
         ;;
     down)
+        if [ -f "$RT/simulate.pid" ]; then kill "$(cat "$RT/simulate.pid")" 2>/dev/null || true; rm -f "$RT/simulate.pid"; fi
         nginx_stop
         app_stop
         db_stop
