@@ -110,7 +110,10 @@ public final class MariaDBConnection {
         _ = mysql_options(handle, MYSQL_OPT_READ_TIMEOUT, &readTimeout)
         _ = mysql_options(handle, MYSQL_OPT_WRITE_TIMEOUT, &writeTimeout)
         _ = mysql_options(handle, MYSQL_SET_CHARSET_NAME, "utf8mb4")
-        let initCommand = "SET time_zone = '\(configuration.timeZone)', NAMES utf8mb4 COLLATE utf8mb4_unicode_ci"
+        // READ COMMITTED: locking reads take no gap locks, so claims with SKIP LOCKED and the short
+        // row-lock sections never block on ranges; correctness rests on row locks and unique keys.
+        let initCommand = "SET time_zone = '\(configuration.timeZone)', NAMES utf8mb4 COLLATE utf8mb4_unicode_ci, "
+            + "tx_isolation = 'READ-COMMITTED'"
         _ = mysql_options(handle, MYSQL_INIT_COMMAND, initCommand)
         let flags = UInt(CLIENT_MULTI_STATEMENTS) | UInt(CLIENT_FOUND_ROWS)
         let connected: UnsafeMutablePointer<MYSQL>?

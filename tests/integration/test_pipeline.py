@@ -569,15 +569,17 @@ def test_typing_until_the_defer_limit_ends_in_agent_typing(pipeline, factory, ap
 
 
 def test_backlog_beyond_max_queue_size_is_recorded_as_queue_full(pipeline, factory, fake_llm):
-    # The first two stay in flight (slow model) while the next two come due behind them.
-    pipeline.configure("openai", realtime={"max_queue_size": 2, "queue_processing_delay": 1})
-    fake_llm.scenario(latency_ms=4000)
+    # Two messages are in flight (slow model) when two more come due behind them.
+    pipeline.configure("openai", realtime={"max_queue_size": 2, "queue_processing_delay": 0.2})
+    fake_llm.scenario(latency_ms=5000)
     scenes = [scene(factory) for _ in range(4)]
-    for agent, conversation, message in scenes:
+    for agent, conversation, message in scenes[:2]:
+        pipeline.listener_insert(message, conversation, agent.id)
+    wait_until(lambda: len(fake_llm.requests()) >= 2, timeout=15, message="two calls in flight")
+    for agent, conversation, message in scenes[2:]:
         pipeline.listener_insert(message, conversation, agent.id)
     outcomes = [pipeline.outcome(message) for _, _, message in scenes]
-    # Which two are shed depends on how the workers' claims interleave; that two are, does not.
-    assert sorted(outcomes) == ["filtered:queue_full", "filtered:queue_full", "hint", "hint"]
+    assert outcomes == ["hint", "hint", "filtered:queue_full", "filtered:queue_full"]
 
 
 def test_prefilter_spares_the_llm_when_the_local_analyser_sees_nothing(pipeline, factory, fake_llm):

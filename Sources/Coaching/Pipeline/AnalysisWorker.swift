@@ -145,7 +145,8 @@ public final class AnalysisWorker: @unchecked Sendable {
                     let settings = try settingsProvider.current(using: connection)
                     let jobs = try QueueClaim(connection: connection, workerID: configuration.workerID)
                         .claim(limit: min(configuration.batchSize, room), leaseSeconds: configuration.leaseSeconds,
-                               debounce: settings.coaching.queueProcessingDelay)
+                               debounce: settings.coaching.queueProcessingDelay,
+                               maxAhead: settings.coaching.maxQueueSize)
                     for job in jobs { process(job, connection: connection) }
                     worked = worked || !jobs.isEmpty
                 }

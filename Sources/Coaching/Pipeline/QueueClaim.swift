@@ -14,26 +14,45 @@ public struct QueueClaim {
         self.workerID = workerID
     }
 
-    /// Claims up to `limit` due rows. Original-listener rows have no `available_at`; they become due
-    /// `debounce` seconds after `added_at`.
-    public func claim(limit: Int, leaseSeconds: Int, debounce: Double) throws -> [QueueJob] {
-        try connection.transaction {
-            let rows = try connection.query("""
-                SELECT id, message_id, conversation_id, agent_id, attempts, source
-                FROM coaching_queue
-                WHERE (status = 'pending'
-                       AND COALESCE(available_at, added_at + INTERVAL ? MICROSECOND) <= NOW(3))
-                   OR (status = 'processing' AND locked_until < NOW(3))
-                ORDER BY id
+    /// Claims up to `limit` due rows: expired leases first, then pending rows in due order. Both
+    /// reads are index range scans, so a long backlog neither slows a claim nor gets locked by it.
+    /// `maxAhead` bounds the count of unfinished rows queued before the batch (`max_queue_size`).
+    public func claim(limit: Int, leaseSeconds: Int, debounce: Double, maxAhead: Int = 100) throws -> [QueueJob] {
+        // Rows from the original listener carry no `available_at`: give them one (debounce after
+        // `added_at`) so that every due check below is a range on (status, available_at).
+        try connection.execute("""
+            UPDATE coaching_queue SET available_at = added_at + INTERVAL ? MICROSECOND
+            WHERE status = 'pending' AND available_at IS NULL
+            LIMIT 1000
+            """, [.int(Int(debounce * 1_000_000))])
+        return try connection.transaction {
+            let columns = "id, message_id, conversation_id, agent_id, attempts, source"
+            var rows = try connection.query("""
+                SELECT \(columns) FROM coaching_queue
+                WHERE status = 'processing' AND locked_until < NOW(3)
+                ORDER BY locked_until
                 LIMIT ?
                 FOR UPDATE SKIP LOCKED
-                """, [.int(Int(debounce * 1_000_000)), .int(limit)])
+                """, [.int(limit)])
+            if rows.count < limit {
+                rows += try connection.query("""
+                    SELECT \(columns) FROM coaching_queue
+                    WHERE status = 'pending' AND available_at <= NOW(3)
+                    ORDER BY available_at
+                    LIMIT ?
+                    FOR UPDATE SKIP LOCKED
+                    """, [.int(limit - rows.count)])
+            }
+            rows.sort { ($0.int(0) ?? 0) < ($1.int(0) ?? 0) }
             var jobs: [QueueJob] = []
             var ahead = 0
             if let first = rows.first?.int(0) {
                 ahead = try connection.query("""
-                    SELECT COUNT(*) FROM coaching_queue WHERE status IN ('pending', 'processing') AND outcome IS NULL AND id < ?
-                    """, [.int(first)]).first?.int(0) ?? 0
+                    SELECT COUNT(*) FROM (
+                        SELECT 1 FROM coaching_queue
+                        WHERE status IN ('pending', 'processing') AND outcome IS NULL AND id < ?
+                        LIMIT ?) ahead
+                    """, [.int(first), .int(max(maxAhead, 1))]).first?.int(0) ?? 0
             }
             for (offset, row) in rows.enumerated() {
                 guard let id = row.int(0) else { continue }
