@@ -52,6 +52,10 @@ def console(browser, stack):
         context.close()
 
 
+def wait_for_mode(page, mode):
+    page.wait_for_function("window.realtimeCoaching && window.realtimeCoaching.mode === '%s'" % mode, timeout=15000)
+
+
 def card_for(page, hint_id, timeout=20000):
     return page.wait_for_selector('[data-testid="hint-card"][data-hint-id="%d"]' % hint_id, timeout=timeout)
 
@@ -65,7 +69,7 @@ def test_a_customer_message_becomes_a_card_by_push(pipeline, factory, console):
     pipeline.configure("local", realtime={"hint_display_duration": 0})
     agent, conversation, message = scene(factory)
     page = console(agent, conversation=conversation)
-    page.wait_for_function("window.realtimeCoaching && window.realtimeCoaching.mode === 'push'", timeout=15000)
+    wait_for_mode(page, 'push')
     pipeline.listener_insert(message, conversation, agent.id)
     hint = wait_for_hint_row(pipeline, message)
     card = card_for(page, hint["id"])
@@ -82,7 +86,7 @@ def test_with_push_down_the_card_still_arrives_by_polling(pipeline, factory, con
     pipeline.configure("local", realtime={"hint_display_duration": 0})
     agent, conversation, message = scene(factory)
     page = console(agent, block_push=True, conversation=conversation)
-    page.wait_for_function("window.realtimeCoaching && window.realtimeCoaching.mode === 'polling'", timeout=15000)
+    wait_for_mode(page, 'polling')
     pipeline.listener_insert(message, conversation, agent.id)
     hint = wait_for_hint_row(pipeline, message)
     card_for(page, hint["id"], timeout=20000)
@@ -92,7 +96,7 @@ def test_suggestion_rating_and_close_are_recorded(pipeline, factory, console):
     pipeline.configure("local", realtime={"hint_display_duration": 0})
     agent, conversation, message = scene(factory)
     page = console(agent, conversation=conversation)
-    page.wait_for_function("window.realtimeCoaching && window.realtimeCoaching.mode === 'push'", timeout=15000)
+    wait_for_mode(page, 'push')
     pipeline.listener_insert(message, conversation, agent.id)
     hint = wait_for_hint_row(pipeline, message)
     card = card_for(page, hint["id"])
@@ -142,9 +146,9 @@ def test_agent_b_never_sees_agent_a_hints(pipeline, factory, console):
     agent_a, conversation_a, message_a = scene(factory)
     agent_b, conversation_b, _ = scene(factory)
     page_b = console(agent_b, conversation=conversation_b)
-    page_b.wait_for_function("window.realtimeCoaching && window.realtimeCoaching.mode === 'push'", timeout=15000)
+    wait_for_mode(page_b, 'push')
     page_a = console(agent_a, conversation=conversation_a)
-    page_a.wait_for_function("window.realtimeCoaching && window.realtimeCoaching.mode === 'push'", timeout=15000)
+    wait_for_mode(page_a, 'push')
     pipeline.listener_insert(message_a, conversation_a, agent_a.id)
     hint = wait_for_hint_row(pipeline, message_a)
     card_for(page_a, hint["id"])
@@ -156,7 +160,7 @@ def test_cards_close_themselves_after_the_display_duration(pipeline, factory, co
     pipeline.configure("local", realtime={"hint_display_duration": 2})
     agent, conversation, message = scene(factory)
     page = console(agent, conversation=conversation)
-    page.wait_for_function("window.realtimeCoaching && window.realtimeCoaching.mode === 'push'", timeout=15000)
+    wait_for_mode(page, 'push')
     pipeline.listener_insert(message, conversation, agent.id)
     hint = wait_for_hint_row(pipeline, message)
     card_for(page, hint["id"])

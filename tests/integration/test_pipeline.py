@@ -110,6 +110,14 @@ class Pipeline:
     def reset(self):
         self.db.execute("DELETE FROM settings WHERE `key` IN (%s, %s)", (SERVICE_KEY, API_KEY_KEY))
 
+    def hour_usage(self):
+        """Money spent plus reserved in the current hour window, over every process."""
+        row = self.db.one(
+            "SELECT COALESCE(SUM(spent + reserved), 0) AS used FROM coaching_budget_windows"
+            " WHERE window_kind = 'hour' AND window_start = DATE_FORMAT(NOW(), '%Y-%m-%d %H:00:00')"
+        )
+        return float(row["used"])
+
     def listener_insert(self, message_id, conversation_id, agent_id):
         """Exactly the original listener's statement."""
         self.db.execute(
@@ -462,14 +470,7 @@ def test_cost_cap_with_skip_records_budget_without_a_hint(pipeline, factory):
 def test_spend_never_passes_the_cap_under_concurrency(pipeline, factory, fake_llm):
     # Each call may cost at most ~ (prompt estimate + 300 completion tokens) at gpt-4 prices; a cap of
     # a few calls' worth must stop the rest even though they are submitted together.
-    def hour_usage():
-        row = pipeline.db.one(
-            "SELECT COALESCE(SUM(spent + reserved), 0) AS used FROM coaching_budget_windows"
-            " WHERE window_kind = 'hour' AND window_start = DATE_FORMAT(NOW(), '%Y-%m-%d %H:00:00')"
-        )
-        return float(row["used"])
-
-    cap = hour_usage() + 0.08
+    cap = pipeline.hour_usage() + 0.08
     pipeline.configure("openai", realtime={"model": "gpt-4", "cost_limit_per_hour": cap})
     fake_llm.scenario(latency_ms=500, usage={"prompt_tokens": 500, "completion_tokens": 200})
     scenes = [scene(factory) for _ in range(8)]
@@ -477,7 +478,7 @@ def test_spend_never_passes_the_cap_under_concurrency(pipeline, factory, fake_ll
         pipeline.listener_insert(message, conversation, agent.id)
     outcomes = [pipeline.outcome(message, timeout=30) for _, _, message in scenes]
     assert "budget" in outcomes and "hint" in outcomes
-    assert hour_usage() <= cap + 1e-9
+    assert pipeline.hour_usage() <= cap + 1e-9
 
 
 # --------------------------------------------------------------------------- recovery

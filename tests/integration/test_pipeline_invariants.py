@@ -69,15 +69,8 @@ def test_rate_limit_holds_across_two_processes(pipeline, factory, fake_llm, seco
 
 
 def test_budget_cap_holds_with_64_calls_in_flight_across_two_processes(pipeline, factory, fake_llm, second_worker):
-    def hour_usage():
-        row = pipeline.db.one(
-            "SELECT COALESCE(SUM(spent + reserved), 0) AS used FROM coaching_budget_windows"
-            " WHERE window_kind = 'hour' AND window_start = DATE_FORMAT(NOW(), '%Y-%m-%d %H:00:00')"
-        )
-        return float(row["used"])
-
     budget = 0.5
-    cap = hour_usage() + budget
+    cap = pipeline.hour_usage() + budget
     pipeline.configure("openai", realtime={"model": "gpt-4", "cost_limit_per_hour": cap}, budget_fallback="skip")
     fake_llm.scenario(latency_ms=1500, usage={"prompt_tokens": 500, "completion_tokens": 200})
     scenes = [scene(factory) for _ in range(64)]
@@ -85,7 +78,7 @@ def test_budget_cap_holds_with_64_calls_in_flight_across_two_processes(pipeline,
         pipeline.listener_insert(message, conversation, agent.id)
     outcomes = [pipeline.outcome(message, timeout=60) for _, _, message in scenes]
     assert "budget" in outcomes and "hint" in outcomes
-    assert hour_usage() <= cap + 1e-9
+    assert pipeline.hour_usage() <= cap + 1e-9
     rows = [pipeline.rows(message)[0] for _, _, message in scenes]
     spent = sum(float(c["cost"]) for c in pipeline.calls_for([r["id"] for r in rows]))
     assert spent <= budget + 1e-9
