@@ -182,7 +182,11 @@ public final class AnalysisWorker: @unchecked Sendable {
         if settings.service.watchMessagesTable, settings.coaching.enabled {
             let intake = MessageIntake(connection: connection)
             try intake.initialiseWatchCursorAtEnd()
-            try intake.watchMessagesTable(batch: 500, delay: settings.coaching.queueProcessingDelay)
+            // Keep reading while batches come back full, so a burst is queued within this second.
+            for _ in 0..<20 {
+                let read = try intake.watchMessagesTable(batch: 1000, delay: settings.coaching.queueProcessingDelay)
+                if read < 1000 { break }
+            }
         }
         let abandonAfter = settings.service.totalTimeoutMilliseconds / 1000 * settings.service.maxAttempts + configuration.leaseSeconds
         _ = try CostLedger(connection: connection).settleAbandoned(olderThanSeconds: abandonAfter)

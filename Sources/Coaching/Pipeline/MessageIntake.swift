@@ -55,6 +55,7 @@ public struct MessageIntake {
 
     /// Door 3: customer messages newer than the persisted cursor, queued in id order. The cursor
     /// moves in the same transaction as the intake rows, so a crash repeats nothing and skips nothing.
+    /// Returns how many `messages` rows were read (a full batch means more may be waiting).
     @discardableResult
     public func watchMessagesTable(batch: Int, delay: Double) throws -> Int {
         try connection.transaction {
@@ -67,15 +68,13 @@ public struct MessageIntake {
                 WHERE m.id > ? ORDER BY m.id LIMIT ?
                 """, [.int(cursor), .int(batch)])
             guard let last = rows.last?.int(0) else { return 0 }
-            var queued = 0
             for row in rows where row.string(3) == "contact" {
                 guard let messageID = row.int(0), let conversationID = row.int(1) else { continue }
-                let accepted = try enqueue(messageID: messageID, conversationID: conversationID,
-                                           agentID: row.int(2) ?? 0, door: .watch, delay: delay)
-                if accepted.queued { queued += 1 }
+                _ = try enqueue(messageID: messageID, conversationID: conversationID,
+                                agentID: row.int(2) ?? 0, door: .watch, delay: delay)
             }
             try connection.execute("UPDATE coaching_cursors SET position = ? WHERE name = 'messages'", [.int(last)])
-            return queued
+            return rows.count
         }
     }
 
