@@ -124,7 +124,7 @@ COACHING_SOCKET=$RT/coaching.sock
 COACHING_JWT_SECRET=$(cat "$RT/jwt-secret")
 COACHING_BODY_LIMIT=$BODY_LIMIT
 COACHING_SQL_DIR=$ROOT/sql
-COACHING_THREADS=${COACHING_THREADS:-16}
+COACHING_THREADS=${COACHING_THREADS:-4}
 COACHING_WORKER_THREADS=${COACHING_WORKER_THREADS:-2}
 COACHING_PROMPTS_DIR=$ROOT/prompts
 COACHING_NCHAN_PUBLISH_SOCKET=$RT/nchan-publish.sock
@@ -189,6 +189,8 @@ nginx_start() {
         nginx -c "$RT/nginx.conf" -p "$RT" -s reload 2>>"$RT/nginx-error.log"
         return 0
     fi
+    # A socket file left by an nginx that was killed (not stopped) would make the bind fail.
+    rm -f "$RT/nchan-publish.sock"
     nginx -c "$RT/nginx.conf" -p "$RT" -t >/dev/null 2>"$RT/nginx-test.log" || { cat "$RT/nginx-test.log" >&2; return 1; }
     nginx -c "$RT/nginx.conf" -p "$RT"
     for _ in $(seq 1 40); do

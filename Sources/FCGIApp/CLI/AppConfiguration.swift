@@ -73,7 +73,7 @@ struct AppConfiguration: Sendable {
             timeZone: timeZone
         )
         socketPath = values["COACHING_SOCKET"] ?? ".runtime/dev/coaching.sock"
-        requestThreads = integer("COACHING_THREADS", 16, 1...512)
+        requestThreads = integer("COACHING_THREADS", 4, 1...512)
         jwtSecret = values["COACHING_JWT_SECRET"] ?? ""
         cookieName = values["COACHING_COOKIE_NAME"] ?? "coaching_token"
         bodyLimit = integer("COACHING_BODY_LIMIT", 1_048_576, 1024...(64 * 1_048_576))

@@ -6,20 +6,26 @@ import Logging
 import Glibc
 #endif
 
-/// The FastCGI side of the process: one listening unix socket and a fixed pool of request threads,
-/// each looping on `FCGX_Accept_r` with its own `FCGX_Request` and its own `RequestContext`.
+/// The FastCGI side of the process: one listening unix socket and a fixed set of request threads,
+/// each running a `ConnectionLoop` with its own `FCGX_Request` and `RequestContext`, all waiting on
+/// one shared epoll set.
 ///
-/// Shutdown: `stop()` marks the server stopping and `shutdown()`s the listening socket, which wakes
-/// every thread blocked in `accept`; a thread busy with a request finishes and answers it first.
-/// `wait()` returns once every thread has left its loop.
+/// nginx keeps its FastCGI connections open (`fastcgi_keep_conn on`), which saves a connect,
+/// accept and close per request. A thread is therefore not tied to a connection: it takes whichever
+/// connection has a request, lets libfcgi read it, answers, and goes back to waiting.
+///
+/// Shutdown: `stop()` shuts the listening socket (no new connections) and signals an eventfd every
+/// loop watches; each loop answers the requests already waiting and returns. `wait()` returns once
+/// every thread has left its loop; the kept connections close when the process exits.
 final class FastCGIServer: @unchecked Sendable {
     private let socketPath: String
     private let threadCount: Int
-    private let bodyLimit: Int
-    private let router: Router
+    private let exchange: FastCGIExchange
     private let makeContext: @Sendable () -> RequestContext
     private let logger: Logger
     private var listenFD: Int32 = -1
+    private var wakeFD: Int32 = -1
+    private var epollFD: Int32 = -1
     private let stopping = ManagedAtomicFlag()
     private let finished = DispatchGroup()
 
@@ -27,8 +33,7 @@ final class FastCGIServer: @unchecked Sendable {
          logger: Logger, makeContext: @escaping @Sendable () -> RequestContext) {
         self.socketPath = socketPath
         self.threadCount = threadCount
-        self.bodyLimit = bodyLimit
-        self.router = router
+        self.exchange = FastCGIExchange(router: router, bodyLimit: bodyLimit, logger: logger)
         self.logger = logger
         self.makeContext = makeContext
     }
@@ -41,11 +46,22 @@ final class FastCGIServer: @unchecked Sendable {
         // Only the web server (same user or group) may connect; the socket is the whole API.
         chmod(socketPath, 0o660)
         if let group = getgrnam("www-data") { _ = chown(socketPath, getuid(), group.pointee.gr_gid) }
+        // Accepted in bursts until EAGAIN by whichever loop the one-shot readiness went to.
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         listenFD = fd
+        wakeFD = coaching_wake_fd()
+        guard wakeFD >= 0 else { throw ServerError("eventfd failed: errno \(errno)") }
+        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard epollFD >= 0, coaching_epoll_watch(epollFD, listenFD, 1) == 0,
+              coaching_epoll_watch(epollFD, wakeFD, 0) == 0 else {
+            throw ServerError("epoll setup failed: errno \(errno)")
+        }
         for index in 0..<threadCount {
+            let loop = ConnectionLoop(epollFD: epollFD, listenFD: listenFD, wakeFD: wakeFD, exchange: exchange,
+                                      context: makeContext(), logger: logger)
             finished.enter()
             let thread = Thread { [self] in
-                self.acceptLoop()
+                loop.run()
                 self.finished.leave()
             }
             thread.name = "fcgi-\(index)"
@@ -57,97 +73,16 @@ final class FastCGIServer: @unchecked Sendable {
 
     func stop() {
         guard stopping.setIfUnset() else { return }
-        FCGX_ShutdownPending()
         if listenFD >= 0 { shutdown(listenFD, Int32(SHUT_RDWR)) }
+        if wakeFD >= 0 { coaching_wake(wakeFD) }
     }
 
     func wait() {
         finished.wait()
         if listenFD >= 0 { close(listenFD) }
+        if wakeFD >= 0 { close(wakeFD) }
+        if epollFD >= 0 { close(epollFD) }
         unlink(socketPath)
-    }
-
-    private func acceptLoop() {
-        let context = makeContext()
-        let request = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
-        defer { request.deallocate() }
-        FCGX_InitRequest(request, listenFD, 0)
-        while !stopping.isSet {
-            if FCGX_Accept_r(request) < 0 { break }
-            let response = respond(to: request, context: context)
-            write(response, to: request.pointee.out)
-            FCGX_Finish_r(request)
-        }
-        FCGX_Free(request, 0)
-    }
-
-    private func respond(to request: UnsafeMutablePointer<FCGX_Request>, context: RequestContext) -> HTTPResponse {
-        let params = Self.copyParams(request.pointee.envp, names: Self.paramNames)
-        let method = params["REQUEST_METHOD"] ?? "GET"
-        let uri = params["REQUEST_URI"] ?? "/"
-        let path = params["DOCUMENT_URI"] ?? String(uri.split(separator: "?", maxSplits: 1).first ?? "/")
-        let query = params["QUERY_STRING"] ?? ""
-        let length = Int(params["CONTENT_LENGTH"] ?? "") ?? 0
-        if length > bodyLimit {
-            return APIError.payloadTooLarge(limit: bodyLimit).response
-        }
-        guard let body = Self.readBody(request.pointee.in, expected: length, limit: bodyLimit) else {
-            return APIError.payloadTooLarge(limit: bodyLimit).response
-        }
-        let httpRequest = HTTPRequest(method: method, path: path, queryString: query, params: params, body: body)
-        do {
-            return try router.handle(httpRequest, context: context)
-        } catch {
-            if let apiError = APIError.from(error) { return apiError.response }
-            logger.error("request failed", metadata: ["path": "\(path)", "error": "\(error)"])
-            return APIError.internalError.response
-        }
-    }
-
-    /// Reads the body to its end; nil when it is larger than the limit (chunked bodies included).
-    static func readBody(_ stream: UnsafeMutablePointer<FCGX_Stream>?, expected: Int, limit: Int) -> [UInt8]? {
-        var body: [UInt8] = []
-        body.reserveCapacity(min(max(expected, 0), limit))
-        var chunk = [CChar](repeating: 0, count: 16 * 1024)
-        while true {
-            let read = chunk.withUnsafeMutableBufferPointer { FCGX_GetStr($0.baseAddress, Int32($0.count), stream) }
-            if read <= 0 { break }
-            if body.count + Int(read) > limit { return nil }
-            chunk.withUnsafeBufferPointer { buffer in
-                buffer.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: Int(read)) {
-                    body.append(contentsOf: UnsafeBufferPointer(start: $0, count: Int(read)))
-                }
-            }
-        }
-        return body
-    }
-
-    /// The FastCGI params the service reads; copying only these keeps per-request allocations low.
-    static let paramNames = [
-        "REQUEST_METHOD", "REQUEST_URI", "DOCUMENT_URI", "QUERY_STRING", "CONTENT_LENGTH", "CONTENT_TYPE",
-        "HTTP_AUTHORIZATION", "HTTP_COOKIE", "HTTP_ORIGIN", "HTTP_REFERER", "HTTP_HOST", "HTTP_SEC_FETCH_SITE",
-        "COACHING_HTTP_HOST", "SERVER_PORT", "COACHING_AUTH_USER_ID", "COACHING_AUTH_ROLE",
-    ]
-
-    static func copyParams(_ envp: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, names: [String]) -> [String: String] {
-        var params = [String: String](minimumCapacity: names.count)
-        guard let envp else { return params }
-        for name in names {
-            if let value = FCGX_GetParam(name, envp) {
-                params[name] = String(decoding: UnsafeRawBufferPointer(start: value, count: strlen(value)), as: UTF8.self)
-            }
-        }
-        return params
-    }
-
-    private func write(_ response: HTTPResponse, to stream: UnsafeMutablePointer<FCGX_Stream>?) {
-        var bytes = response.serializedHead()
-        bytes.append(contentsOf: response.body)
-        bytes.withUnsafeBufferPointer { buffer in
-            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
-                _ = FCGX_PutStr($0, Int32(buffer.count), stream)
-            }
-        }
     }
 }
 

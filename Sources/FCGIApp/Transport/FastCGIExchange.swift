@@ -1,0 +1,100 @@
+import CFastCGI
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One request and its answer over a libfcgi request object: the params and body become an
+/// `HTTPRequest`, the router answers, and typed errors become the SPEC error JSON here, so every
+/// request thread shares exactly one path from bytes in to bytes out.
+struct FastCGIExchange: Sendable {
+    let router: Router
+    let bodyLimit: Int
+    let logger: Logger
+
+    func answer(_ request: UnsafeMutablePointer<FCGX_Request>, context: RequestContext) {
+        let response = respond(to: request, context: context)
+        var bytes = response.serializedHead()
+        bytes.append(contentsOf: response.body)
+        bytes.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                _ = FCGX_PutStr($0, Int32(buffer.count), request.pointee.out)
+            }
+        }
+    }
+
+    private func respond(to request: UnsafeMutablePointer<FCGX_Request>, context: RequestContext) -> HTTPResponse {
+        let params = Self.copyParams(request.pointee.envp)
+        let method = params["REQUEST_METHOD"] ?? "GET"
+        let uri = params["REQUEST_URI"] ?? "/"
+        let path = params["DOCUMENT_URI"] ?? String(uri.split(separator: "?", maxSplits: 1).first ?? "/")
+        let query = params["QUERY_STRING"] ?? ""
+        let length = Int(params["CONTENT_LENGTH"] ?? "") ?? 0
+        // Read to the end even when too large: a kept connection must start clean for the next request.
+        guard let body = Self.readBody(request.pointee.in, expected: length, limit: bodyLimit),
+              length <= bodyLimit else {
+            return APIError.payloadTooLarge(limit: bodyLimit).response
+        }
+        let httpRequest = HTTPRequest(method: method, path: path, queryString: query, params: params, body: body)
+        do {
+            return try router.handle(httpRequest, context: context)
+        } catch {
+            if let apiError = APIError.from(error) { return apiError.response }
+            logger.error("request failed", metadata: ["path": "\(path)", "error": "\(error)"])
+            return APIError.internalError.response
+        }
+    }
+
+    /// Reads the body to its end; nil when it is larger than the limit (the rest is still consumed).
+    static func readBody(_ stream: UnsafeMutablePointer<FCGX_Stream>?, expected: Int, limit: Int) -> [UInt8]? {
+        var body: [UInt8] = []
+        if expected > 0 { body.reserveCapacity(min(expected, limit)) }
+        var tooLarge = false
+        var chunk = [CChar](repeating: 0, count: 16 * 1024)
+        while true {
+            let read = chunk.withUnsafeMutableBufferPointer { FCGX_GetStr($0.baseAddress, Int32($0.count), stream) }
+            if read <= 0 { break }
+            if tooLarge || body.count + Int(read) > limit {
+                tooLarge = true
+                continue
+            }
+            chunk.withUnsafeBufferPointer { buffer in
+                buffer.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: Int(read)) {
+                    body.append(contentsOf: UnsafeBufferPointer(start: $0, count: Int(read)))
+                }
+            }
+        }
+        return tooLarge ? nil : body
+    }
+
+    /// The FastCGI params the service reads; only these are copied out of libfcgi's list.
+    static let paramNames: [String] = [
+        "REQUEST_METHOD", "REQUEST_URI", "DOCUMENT_URI", "QUERY_STRING", "CONTENT_LENGTH", "CONTENT_TYPE",
+        "HTTP_AUTHORIZATION", "HTTP_COOKIE", "HTTP_ORIGIN", "HTTP_REFERER", "HTTP_HOST", "HTTP_SEC_FETCH_SITE",
+        "COACHING_HTTP_HOST", "SERVER_PORT", "COACHING_AUTH_USER_ID", "COACHING_AUTH_ROLE",
+    ]
+    private static let paramNameBytes = paramNames.map { Array($0.utf8) }
+
+    /// One pass over libfcgi's `NAME=value` entries, comparing bytes so that only the params read
+    /// become strings; the first occurrence of a name wins.
+    static func copyParams(_ envp: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> [String: String] {
+        var params = [String: String](minimumCapacity: paramNames.count)
+        guard var cursor = envp else { return params }
+        while let entry = cursor.pointee {
+            cursor += 1
+            guard let equals = strchr(entry, Int32(UInt8(ascii: "="))) else { continue }
+            let length = equals - entry
+            for (index, name) in paramNameBytes.enumerated() where name.count == length {
+                guard name.withUnsafeBytes({ memcmp($0.baseAddress!, entry, length) }) == 0 else { continue }
+                if params[paramNames[index]] == nil {
+                    let value = equals + 1
+                    params[paramNames[index]] = String(decoding: UnsafeRawBufferPointer(start: value, count: strlen(value)),
+                                                       as: UTF8.self)
+                }
+                break
+            }
+        }
+        return params
+    }
+}
