@@ -11,16 +11,24 @@ struct FormFields {
 
     init(decoding text: String, source: String) throws(APIError) {
         if text.isEmpty { return }
-        let pairs = text.split(separator: "&", omittingEmptySubsequences: true)
-        guard pairs.count <= Self.maxPairs else {
-            throw APIError.badRequest("too many fields in the \(source)", field: nil)
-        }
-        for pair in pairs {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = Self.percentDecode(parts[0]) else {
+        let bytes = Array(text.utf8)
+        var pairs = 0
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: "&") { end += 1 }
+            defer { start = end + 1 }
+            if end == start { continue }
+            pairs += 1
+            guard pairs <= Self.maxPairs else {
+                throw APIError.badRequest("too many fields in the \(source)", field: nil)
+            }
+            var equals = start
+            while equals < end, bytes[equals] != UInt8(ascii: "=") { equals += 1 }
+            guard let name = Self.percentDecode(bytes[start..<equals]) else {
                 throw APIError.badRequest("invalid percent-encoding in the \(source)", field: nil)
             }
-            guard let value = Self.percentDecode(parts.count > 1 ? parts[1] : "") else {
+            guard let value = Self.percentDecode(equals < end ? bytes[(equals + 1)..<end] : []) else {
                 throw APIError.badRequest("invalid percent-encoding in the \(source) field \(name)", field: name)
             }
             guard !name.isEmpty else { continue }
@@ -34,7 +42,9 @@ struct FormFields {
 
     /// `a[b][]` → ["a", "b", ""]; an empty component means "append".
     static func keyPath(_ name: String, source: String) throws(APIError) -> [String] {
-        guard let open = name.firstIndex(of: "["), name.last == "]" else { return [name] }
+        guard name.utf8.contains(UInt8(ascii: "[")), let open = name.firstIndex(of: "["), name.last == "]" else {
+            return [name]
+        }
         var components = [String(name[..<open])]
         var rest = name[open...]
         while !rest.isEmpty {
@@ -67,9 +77,16 @@ struct FormFields {
 
     /// Decodes `%XX` and `+`; nil when the escapes are malformed or the bytes are not UTF-8.
     static func percentDecode<S: StringProtocol>(_ text: S) -> String? {
+        percentDecode(ArraySlice(text.utf8))
+    }
+
+    static func percentDecode(_ encoded: ArraySlice<UInt8>) -> String? {
+        if !encoded.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) {
+            return String(validating: encoded, as: UTF8.self)
+        }
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        var iterator = text.utf8.makeIterator()
+        bytes.reserveCapacity(encoded.count)
+        var iterator = encoded.makeIterator()
         while let byte = iterator.next() {
             switch byte {
             case UInt8(ascii: "+"): bytes.append(0x20)
