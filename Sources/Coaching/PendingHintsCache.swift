@@ -44,7 +44,7 @@ public final class PendingHintsCache: @unchecked Sendable {
     private let entryMaxAge: Double
     private let capacity: Int
 
-    public init(versionMaxAge: Double = 0.05, entryMaxAge: Double = 5, capacity: Int = 100_000) {
+    public init(versionMaxAge: Double = 0.05, entryMaxAge: Double = 30, capacity: Int = 100_000) {
         self.versionMaxAge = versionMaxAge
         self.entryMaxAge = entryMaxAge
         self.capacity = capacity
