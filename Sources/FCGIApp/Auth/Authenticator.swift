@@ -23,11 +23,13 @@ struct Authenticator: Sendable {
 
     func identify(_ request: HTTPRequest) throws(APIError) -> Identity {
         if let authorization = request.header("HTTP_AUTHORIZATION"), !authorization.isEmpty {
-            let parts = authorization.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            guard let space = authorization.utf8.firstIndex(of: UInt8(ascii: " ")),
+                  authorization.utf8[..<space].count == 6,
+                  authorization[..<space].lowercased() == "bearer" else {
                 throw APIError.unauthorized("unsupported authorization scheme; use Bearer")
             }
-            return Identity(principal: try verify(String(parts[1]).trimmed), isAmbient: false)
+            let token = authorization[authorization.utf8.index(after: space)...]
+            return Identity(principal: try verify(String(token).trimmed), isAmbient: false)
         }
         if let token = cookie(named: cookieName, in: request.header("HTTP_COOKIE")) {
             return Identity(principal: try verify(token), isAmbient: true)

@@ -10,12 +10,23 @@ struct Router: Sendable {
     }
 
     private var routes: [Route] = []
+    /// Routes without placeholders by exact path, so the common polls skip the pattern scan.
+    private var literalRoutes: [String: [Route]] = [:]
 
     mutating func add(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
-        routes.append(Route(method: method, segments: pattern.split(separator: "/"), handler: handler))
+        let route = Route(method: method, segments: pattern.split(separator: "/"), handler: handler)
+        routes.append(route)
+        if !pattern.contains("{") {
+            literalRoutes["/" + route.segments.joined(separator: "/"), default: []].append(route)
+        }
     }
 
     func handle(_ request: HTTPRequest, context: RequestContext) throws -> HTTPResponse {
+        if let candidates = literalRoutes[request.path] {
+            if let route = candidates.first(where: { $0.method == request.method }) {
+                return try route.handler(request, RouteParameters(), context)
+            }
+        }
         let segments = request.path.split(separator: "/")
         var allowed: [String] = []
         var badID: String?
