@@ -1300,7 +1300,7 @@ def write_report(out: Path, results: dict, meta: dict) -> None:
            f"Raw figures: `{meta['out']}` (JSON per phase, `top` snapshots, logs)", ""]
     md += ["All runs go through nginx → FastCGI → `coaching serve` on the private bench stack "
            "(`scripts/stack.sh up bench`: MariaDB 10.11 with `innodb_flush_log_at_trx_commit=2`, "
-           "16 request threads). Load generator, fake LLM, MariaDB, nginx and the app share the "
+           "4 request threads, the default). Load generator, fake LLM, MariaDB, nginx and the app share the "
            "same 2 cores, so every figure below is a whole-system figure.", ""]
     summary = []
     ing = results.get("ingest")

@@ -243,6 +243,41 @@ def test_a_message_reaching_every_door_is_queued_once(pipeline, factory):
     assert len(intake) == 1
 
 
+def test_a_bulk_request_reports_each_existing_message_on_its_own(pipeline, factory):
+    pipeline.configure("local")
+    agent, conversation, message = scene(factory, content=BUYING)
+    other_conversation = factory.conversation(agent.id)
+    agent_message = factory.message(conversation, content="Posso ajudar?", sender_type="agent")
+    resp = pipeline.post(
+        [
+            {"message_id": message, "conversation_id": conversation},
+            {"message_id": message, "conversation_id": conversation},
+            {"message_id": message, "conversation_id": other_conversation},
+            {"message_id": 2147480000, "conversation_id": conversation},
+            {"message_id": agent_message, "conversation_id": conversation},
+            {"message_id": "x", "conversation_id": conversation},
+        ]
+    )
+    assert resp.status_code == 202, resp.text
+    body = resp.json()
+    results = body["results"]
+    assert [r["index"] for r in results] == list(range(6))
+    assert results[0]["success"] is True and results[0]["queued"] is True
+    assert results[1]["success"] is True and results[1]["queued"] is False
+    assert results[1]["queue_id"] == results[0]["queue_id"]
+    assert results[2]["success"] is False and results[2]["code"] == "bad_request"
+    assert results[3]["success"] is False and results[3]["code"] == "not_found"
+    assert results[4]["success"] is True and results[4]["queued"] is False and "reason" in results[4]
+    assert results[5]["success"] is False and results[5]["code"] == "bad_request"
+    assert (body["accepted"], body["rejected"]) == (3, 3)
+    rows = pipeline.rows(message)
+    assert [row["id"] for row in rows] == [results[0]["queue_id"]]
+    assert rows[0]["source"] == "api" and rows[0]["agent_id"] == agent.id
+    intake = pipeline.db.one("SELECT queue_id FROM coaching_message_intake WHERE message_id = %s", (message,))
+    assert intake["queue_id"] == results[0]["queue_id"]
+    assert pipeline.rows(agent_message) == []
+
+
 def test_watched_messages_table_queues_new_customer_messages(pipeline, factory):
     pipeline.configure("local", watch_messages_table=True)
     time.sleep(1.5)  # the watcher's cursor starts at the current end of the table

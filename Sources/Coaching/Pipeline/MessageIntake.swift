@@ -37,6 +37,123 @@ public struct MessageIntake {
         }
     }
 
+    /// The API door for a whole request: every message in one transaction and a handful of
+    /// set-based statements (plus one INSERT per new message), instead of a transaction and five
+    /// statements per message. Conversations and existing messages are looked up in bulk; claims
+    /// go through `coaching_message_intake` exactly as for the other doors, so a message any door
+    /// already took is reported, not queued again. Results come back in input order.
+    public func accept(_ messages: [IncomingMessage], delay: Double) throws -> [IntakeResult] {
+        guard !messages.isEmpty else { return [] }
+        return try connection.transaction {
+            let conversations = try lookUp("""
+                SELECT c.id, c.agent_id FROM JSON_TABLE(?, '$[*]' COLUMNS (id INT PATH '$')) AS j
+                JOIN conversations c ON c.id = j.id
+                """, ids: Set(messages.map(\.conversationID)))
+            var existingIDs = Set<Int>()
+            for message in messages { if case .existing(let id) = message.body { existingIDs.insert(id) } }
+            let existing = try lookUp("""
+                SELECT m.id, m.conversation_id, m.sender_type FROM JSON_TABLE(?, '$[*]' COLUMNS (id INT PATH '$')) AS j
+                JOIN messages m ON m.id = j.id
+                """, ids: existingIDs)
+
+            var results: [IntakeResult?] = Array(repeating: nil, count: messages.count)
+            var claims: [(index: Int, messageID: Int, agentID: Int)] = []
+            for (index, message) in messages.enumerated() {
+                guard let conversation = conversations[message.conversationID] else {
+                    results[index] = .conversationNotFound(message.conversationID)
+                    continue
+                }
+                let agentID = message.agentID ?? conversation.int(1) ?? 0
+                switch message.body {
+                case .existing(let messageID):
+                    guard let row = existing[messageID] else {
+                        results[index] = .messageNotFound(messageID)
+                        continue
+                    }
+                    guard row.int(1) == message.conversationID else {
+                        results[index] = .messageInOtherConversation(messageID: messageID)
+                        continue
+                    }
+                    if row.string(2) == "contact" {
+                        claims.append((index, messageID, agentID))
+                    } else {
+                        results[index] = .notAnalysed(messageID: messageID)
+                    }
+                case .new(let senderType, let senderID, let content, let messageType, let createdAt):
+                    let messageID = try storeMessage(conversationID: message.conversationID, senderType: senderType,
+                                                     senderID: senderID, content: content, messageType: messageType,
+                                                     createdAt: createdAt)
+                    if senderType == "contact" {
+                        claims.append((index, messageID, agentID))
+                    } else {
+                        results[index] = .notAnalysed(messageID: messageID)
+                    }
+                }
+            }
+            if !claims.isEmpty {
+                let owners = try claim(claims.map { ($0.messageID, $0.agentID) }, delay: delay)
+                var reported = Set<Int>()
+                for entry in claims {
+                    let owner = owners[entry.messageID] ?? (queueID: 0, claimedNow: false)
+                    let first = reported.insert(entry.messageID).inserted
+                    results[entry.index] = .queued(messageID: entry.messageID, queueID: owner.queueID,
+                                                   queued: owner.claimedNow && first)
+                }
+            }
+            return results.map { $0! }
+        }
+    }
+
+    /// Claims intake rows for the messages no door has taken yet, queues those, and returns every
+    /// message's queue row and whether this call queued it.
+    private func claim(_ messages: [(messageID: Int, agentID: Int)], delay: Double) throws
+        -> [Int: (queueID: Int, claimedNow: Bool)] {
+        let list = "[" + messages.map { "[\($0.messageID),\($0.agentID)]" }.joined(separator: ",") + "]"
+        let columns = "COLUMNS (ord FOR ORDINALITY, message_id INT PATH '$[0]', agent_id INT PATH '$[1]')"
+        try connection.execute("""
+            INSERT IGNORE INTO coaching_message_intake (message_id, queue_id)
+            SELECT j.message_id, 0 FROM JSON_TABLE(?, '$[*]' \(columns)) AS j
+            """, [.text(list)])
+        let queued = try connection.execute("""
+            INSERT INTO coaching_queue (message_id, conversation_id, agent_id, status, source, enqueued_at, available_at)
+            SELECT m.id, m.conversation_id, MIN(j.agent_id), 'pending', ?, NOW(3), NOW(3) + INTERVAL ? MICROSECOND
+            FROM JSON_TABLE(?, '$[*]' \(columns)) AS j
+            JOIN coaching_message_intake i ON i.message_id = j.message_id AND i.queue_id = 0
+            JOIN messages m ON m.id = j.message_id
+            GROUP BY m.id, m.conversation_id
+            ORDER BY MIN(j.ord)
+            """, [.text(Door.api.rawValue), .int(Int(delay * 1_000_000)), .text(list)])
+        if queued.affectedRows > 0 {
+            try connection.execute("""
+                UPDATE coaching_message_intake i
+                JOIN JSON_TABLE(?, '$[*]' \(columns)) AS j ON j.message_id = i.message_id
+                JOIN coaching_queue q ON q.message_id = i.message_id AND q.id >= ? AND q.source = ?
+                SET i.queue_id = q.id
+                WHERE i.queue_id = 0
+                """, [.text(list), .int(queued.lastInsertID), .text(Door.api.rawValue)])
+        }
+        let rows = try connection.query("""
+            SELECT i.message_id, i.queue_id FROM JSON_TABLE(?, '$[*]' \(columns)) AS j
+            JOIN coaching_message_intake i ON i.message_id = j.message_id
+            """, [.text(list)])
+        var owners: [Int: (queueID: Int, claimedNow: Bool)] = [:]
+        for row in rows {
+            guard let messageID = row.int(0), let queueID = row.int(1) else { continue }
+            owners[messageID] = (queueID, queueID >= queued.lastInsertID && queued.affectedRows > 0)
+        }
+        return owners
+    }
+
+    private func lookUp(_ sql: String, ids: Set<Int>) throws -> [Int: SQLRow] {
+        guard !ids.isEmpty else { return [:] }
+        let list = "[" + ids.map(String.init).joined(separator: ",") + "]"
+        var rows: [Int: SQLRow] = [:]
+        for row in try connection.query(sql, [.text(list)]) {
+            if let id = row.int(0) { rows[id] = row }
+        }
+        return rows
+    }
+
     /// Stores a new message for a conversation (the API door without `message_id`) and returns its id.
     public func storeMessage(conversationID: Int, senderType: String, senderID: Int?, content: String,
                              messageType: String, createdAt: String?) throws -> Int {
@@ -54,7 +171,13 @@ public struct MessageIntake {
     }
 
     /// Door 3: customer messages newer than the persisted cursor, queued in id order. The cursor
-    /// moves in the same transaction as the intake rows, so a crash repeats nothing and skips nothing.
+    /// moves in the same transaction as the intake rows, so a crash repeats nothing and skips nothing;
+    /// its row lock lets one process at a time read a range.
+    ///
+    /// The range is queued with set-based statements, a few per batch rather than a few per message:
+    /// the intake rows are claimed first (`INSERT IGNORE`, so a message another door already took is
+    /// skipped, and a door racing for one waits on this transaction's row lock), then one queue row
+    /// per claimed message, then the claims are pointed at their queue rows.
     /// Returns how many `messages` rows were read (a full batch means more may be waiting).
     @discardableResult
     public func watchMessagesTable(batch: Int, delay: Double) throws -> Int {
@@ -62,19 +185,34 @@ public struct MessageIntake {
             try connection.execute("INSERT IGNORE INTO coaching_cursors (name, position) VALUES ('messages', 0)")
             let cursor = try connection.query(
                 "SELECT position FROM coaching_cursors WHERE name = 'messages' FOR UPDATE").first?.int(0) ?? 0
-            let rows = try connection.query("""
-                SELECT m.id, m.conversation_id, c.agent_id, m.sender_type
-                FROM messages m LEFT JOIN conversations c ON c.id = m.conversation_id
-                WHERE m.id > ? ORDER BY m.id LIMIT ?
-                """, [.int(cursor), .int(batch)])
-            guard let last = rows.last?.int(0) else { return 0 }
-            for row in rows where row.string(3) == "contact" {
-                guard let messageID = row.int(0), let conversationID = row.int(1) else { continue }
-                _ = try enqueue(messageID: messageID, conversationID: conversationID,
-                                agentID: row.int(2) ?? 0, door: .watch, delay: delay)
+            let range = try connection.query("""
+                SELECT COUNT(*), MAX(id) FROM (SELECT id FROM messages WHERE id > ? ORDER BY id LIMIT ?) AS batch
+                """, [.int(cursor), .int(batch)]).first
+            guard let read = range?.int(0), read > 0, let last = range?.int(1) else { return 0 }
+            let claimed = try connection.execute("""
+                INSERT IGNORE INTO coaching_message_intake (message_id, queue_id)
+                SELECT id, 0 FROM messages WHERE id > ? AND id <= ? AND sender_type = 'contact'
+                """, [.int(cursor), .int(last)]).affectedRows
+            if claimed > 0 {
+                let queued = try connection.execute("""
+                    INSERT INTO coaching_queue (message_id, conversation_id, agent_id, status, source, enqueued_at, available_at)
+                    SELECT m.id, m.conversation_id, COALESCE(c.agent_id, 0), 'pending', ?, NOW(3),
+                           NOW(3) + INTERVAL ? MICROSECOND
+                    FROM coaching_message_intake i
+                    JOIN messages m ON m.id = i.message_id
+                    LEFT JOIN conversations c ON c.id = m.conversation_id
+                    WHERE i.message_id > ? AND i.message_id <= ? AND i.queue_id = 0
+                    ORDER BY m.id
+                    """, [.text(Door.watch.rawValue), .int(Int(delay * 1_000_000)), .int(cursor), .int(last)])
+                try connection.execute("""
+                    UPDATE coaching_message_intake i
+                    JOIN coaching_queue q ON q.message_id = i.message_id AND q.id >= ? AND q.source = ?
+                    SET i.queue_id = q.id
+                    WHERE i.message_id > ? AND i.message_id <= ? AND i.queue_id = 0
+                    """, [.int(queued.lastInsertID), .text(Door.watch.rawValue), .int(cursor), .int(last)])
             }
             try connection.execute("UPDATE coaching_cursors SET position = ? WHERE name = 'messages'", [.int(last)])
-            return rows.count
+            return read
         }
     }
 

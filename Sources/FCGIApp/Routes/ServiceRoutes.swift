@@ -28,86 +28,92 @@ enum ServiceRoutes {
         guard !items.isEmpty, items.count <= maxBatch else {
             throw APIError.badRequest("send between 1 and \(maxBatch) messages", field: "body")
         }
-        let connection = try context.database()
-        let settings = try context.settings()
-        let intake = MessageIntake(connection: connection)
-        var results: [JSONValue] = []
-        var accepted = 0
+        var results: [JSONValue?] = Array(repeating: nil, count: items.count)
+        var offered: [(index: Int, message: IncomingMessage)] = []
         for (index, item) in items.enumerated() {
             do {
-                let result = try connection.transaction {
-                    try accept(item, intake: intake, connection: connection, delay: settings.coaching.queueProcessingDelay)
-                }
-                accepted += 1
-                results.append(.object([("index", .int(index))] + result))
-            } catch let error as APIError {
-                results.append(.object([("index", .int(index)), ("success", .bool(false)),
-                                        ("error", .string(error.message)), ("code", .string(error.code))]))
-            } catch let error as MariaDBError where !error.isConnectionProblem {
-                results.append(.object([("index", .int(index)), ("success", .bool(false)),
-                                        ("error", .string("the message could not be stored")), ("code", .string("rejected"))]))
+                offered.append((index, try incoming(item)))
+            } catch {
+                results[index] = rejection(index, error)
             }
         }
+        if !offered.isEmpty {
+            let connection = try context.database()
+            let settings = try context.settings()
+            do {
+                let outcomes = try MessageIntake(connection: connection)
+                    .accept(offered.map(\.message), delay: settings.coaching.queueProcessingDelay)
+                for (entry, outcome) in zip(offered, outcomes) {
+                    results[entry.index] = describe(entry.index, outcome)
+                }
+            } catch let error as MariaDBError where !error.isConnectionProblem {
+                context.logger.warning("message batch not stored", metadata: ["error": "\(error)"])
+                for entry in offered {
+                    results[entry.index] = .object([("index", .int(entry.index)), ("success", .bool(false)),
+                                                    ("error", .string("the message could not be stored")),
+                                                    ("code", .string("rejected"))])
+                }
+            }
+        }
+        let accepted = results.filter { $0?["success"] == .bool(true) }.count
         return .json(.object([
             ("success", .bool(accepted == items.count)),
             ("accepted", .int(accepted)),
             ("rejected", .int(items.count - accepted)),
-            ("results", .array(results)),
+            ("results", .array(results.map { $0 ?? .null })),
         ]), status: accepted > 0 ? 202 : 400)
     }
 
-    private static func accept(_ item: JSONValue, intake: MessageIntake, connection: MariaDBConnection,
-                               delay: Double) throws -> [(String, JSONValue)] {
+    /// The shape checks of one item; whether its conversation and message exist is the intake's part.
+    private static func incoming(_ item: JSONValue) throws(APIError) -> IncomingMessage {
         guard case .object = item else { throw APIError.badRequest("each message must be an object", field: "message") }
         let fields = BodyFields(item)
         let conversationID = try fields.positiveID("conversation_id")
-        guard let conversation = try connection.query("SELECT agent_id FROM conversations WHERE id = ?",
-                                                      [.int(conversationID)]).first else {
-            throw APIError.notFound("conversation \(conversationID) not found")
-        }
-        let assigned = conversation.int(0)
-        let messageID: Int
-        let senderType: String
+        let agentID = try fields.int("agent_id")
         if fields.has("message_id") {
-            messageID = try fields.positiveID("message_id")
-            guard let stored = try connection.query("SELECT conversation_id, sender_type FROM messages WHERE id = ?",
-                                                    [.int(messageID)]).first else {
-                throw APIError.notFound("message \(messageID) not found")
-            }
-            guard stored.int(0) == conversationID else {
-                throw APIError.badRequest("message \(messageID) belongs to another conversation", field: "conversation_id")
-            }
-            senderType = stored.string(1) ?? ""
-        } else {
-            guard let sender = try fields.string("sender_type"), senderTypes.contains(sender) else {
-                throw APIError.badRequest("sender_type must be contact, agent or system", field: "sender_type")
-            }
-            guard let content = try fields.string("content") else {
-                throw APIError.badRequest("content is required", field: "content")
-            }
-            guard content.utf8.count <= 65_535 else { throw APIError.badRequest("content is too long", field: "content") }
-            let messageType = try fields.string("message_type") ?? "text"
-            guard messageType.count <= 20, !messageType.isEmpty else {
-                throw APIError.badRequest("message_type must have 1–20 characters", field: "message_type")
-            }
-            let createdAt = try fields.string("created_at")
-            if let createdAt, !isTimestamp(createdAt) {
-                throw APIError.badRequest("created_at must be \"YYYY-MM-DD HH:MM:SS\"", field: "created_at")
-            }
-            senderType = sender
-            messageID = try intake.storeMessage(conversationID: conversationID, senderType: sender,
-                                                senderID: try fields.int("sender_id"), content: content,
-                                                messageType: messageType, createdAt: createdAt)
+            return IncomingMessage(conversationID: conversationID, agentID: agentID,
+                                   body: .existing(messageID: try fields.positiveID("message_id")))
         }
-        guard senderType == "contact" else {
-            return [("success", .bool(true)), ("message_id", .int(messageID)), ("queued", .bool(false)),
-                    ("reason", .string("only customer messages are analysed"))]
+        guard let sender = try fields.string("sender_type"), senderTypes.contains(sender) else {
+            throw APIError.badRequest("sender_type must be contact, agent or system", field: "sender_type")
         }
-        let agentID = try fields.int("agent_id") ?? assigned ?? 0
-        let result = try intake.enqueue(messageID: messageID, conversationID: conversationID, agentID: agentID,
-                                        door: .api, delay: delay)
-        return [("success", .bool(true)), ("message_id", .int(messageID)), ("queued", .bool(result.queued)),
-                ("queue_id", .optional(result.queueID))]
+        guard let content = try fields.string("content") else {
+            throw APIError.badRequest("content is required", field: "content")
+        }
+        guard content.utf8.count <= 65_535 else { throw APIError.badRequest("content is too long", field: "content") }
+        let messageType = try fields.string("message_type") ?? "text"
+        guard messageType.count <= 20, !messageType.isEmpty else {
+            throw APIError.badRequest("message_type must have 1–20 characters", field: "message_type")
+        }
+        let createdAt = try fields.string("created_at")
+        if let createdAt, !isTimestamp(createdAt) {
+            throw APIError.badRequest("created_at must be \"YYYY-MM-DD HH:MM:SS\"", field: "created_at")
+        }
+        return IncomingMessage(conversationID: conversationID, agentID: agentID,
+                               body: .new(senderType: sender, senderID: try fields.int("sender_id"), content: content,
+                                          messageType: messageType, createdAt: createdAt))
+    }
+
+    private static func describe(_ index: Int, _ outcome: IntakeResult) -> JSONValue {
+        switch outcome {
+        case .queued(let messageID, let queueID, let queued):
+            return .object([("index", .int(index)), ("success", .bool(true)), ("message_id", .int(messageID)),
+                            ("queued", .bool(queued)), ("queue_id", .int(queueID))])
+        case .notAnalysed(let messageID):
+            return .object([("index", .int(index)), ("success", .bool(true)), ("message_id", .int(messageID)),
+                            ("queued", .bool(false)), ("reason", .string("only customer messages are analysed"))])
+        case .conversationNotFound(let id):
+            return rejection(index, APIError.notFound("conversation \(id) not found"))
+        case .messageNotFound(let id):
+            return rejection(index, APIError.notFound("message \(id) not found"))
+        case .messageInOtherConversation(let id):
+            return rejection(index, APIError.badRequest("message \(id) belongs to another conversation", field: "conversation_id"))
+        }
+    }
+
+    private static func rejection(_ index: Int, _ error: APIError) -> JSONValue {
+        .object([("index", .int(index)), ("success", .bool(false)), ("error", .string(error.message)),
+                 ("code", .string(error.code))])
     }
 
     static func isTimestamp(_ text: String) -> Bool {
