@@ -21,6 +21,11 @@ SET SESSION unique_checks = 0;
 
 TRUNCATE TABLE coaching_hint_events;
 TRUNCATE TABLE realtime_coaching_hints;
+-- Emptying messages restarts its ids, so everything that names a message id goes too: a later run
+-- must not find an earlier run's intake claim on a reissued id.
+TRUNCATE TABLE coaching_message_intake;
+TRUNCATE TABLE coaching_queue;
+DELETE FROM coaching_cursors WHERE name = 'messages';
 TRUNCATE TABLE messages;
 TRUNCATE TABLE conversations;
 TRUNCATE TABLE users;
