@@ -24,8 +24,8 @@ public final class AnalysisWorker: @unchecked Sendable {
         /// From the environment (`COACHING_OPENAI_API_KEY`); wins over the settings row.
         public var apiKey: String?
 
-        public init(workerID: String, threads: Int = 2, batchSize: Int = 32, leaseSeconds: Int = 120,
-                    pollInterval: Double = 0.05, maxInFlight: Int = 512, promptDirectory: String,
+        public init(workerID: String, threads: Int = 2, batchSize: Int = 2, leaseSeconds: Int = 120,
+                    pollInterval: Double = 0.1, maxInFlight: Int = 512, promptDirectory: String,
                     database: MariaDBConfiguration, apiKey: String?) {
             self.workerID = workerID
             self.threads = threads
@@ -62,6 +62,7 @@ public final class AnalysisWorker: @unchecked Sendable {
     private var completions: [(PendingCall, Result<ChatCompletionResponse, LLMError>)] = []
     private var inFlight: [Int: Date] = [:]
     private var stopping = false
+    private var woken = false
     private var client: (key: String, client: OpenAIClient)?
     private var template: PromptTemplate?
     private let finished = DispatchGroup()
@@ -107,6 +108,15 @@ public final class AnalysisWorker: @unchecked Sendable {
         finished.wait()
     }
 
+    /// Messages were just queued in this process: idle threads claim now instead of at their next
+    /// poll. Other processes' intake is found by polling (`pollInterval`, or the next due time).
+    public func wake() {
+        state.lock()
+        woken = true
+        state.broadcast()
+        state.unlock()
+    }
+
     public var circuitState: String {
         clientSnapshot()?.circuitState.rawValue ?? "closed"
     }
@@ -147,12 +157,22 @@ public final class AnalysisWorker: @unchecked Sendable {
                         .claim(limit: min(configuration.batchSize, room), leaseSeconds: configuration.leaseSeconds,
                                debounce: settings.coaching.queueProcessingDelay,
                                maxAhead: settings.coaching.maxQueueSize)
-                    for job in jobs { process(job, connection: connection) }
+                    for job in jobs {
+                        process(job, connection: connection)
+                        // Answers that came back meanwhile are saved now, not after the whole batch.
+                        worked = try drainCompletions(connection) || worked
+                    }
                     worked = worked || !jobs.isEmpty
                 }
                 if !worked {
+                    var idle = configuration.pollInterval
+                    if claiming, let due = try QueueClaim(connection: connection, workerID: configuration.workerID)
+                        .secondsUntilNextDue() {
+                        idle = min(idle, max(due, 0.002))
+                    }
                     state.lock()
-                    if completions.isEmpty { _ = state.wait(until: Date().addingTimeInterval(configuration.pollInterval)) }
+                    if completions.isEmpty && !woken { _ = state.wait(until: Date().addingTimeInterval(idle)) }
+                    woken = false
                     state.unlock()
                 }
             } catch {

@@ -70,7 +70,19 @@ public struct QueueClaim {
         }
     }
 
-    /// Records the final outcome if this worker still holds the lease; false when it lost it.
+    /// Seconds until the earliest pending row is due (0 or less: one is due now), nil when none is
+    /// pending. An idle worker sleeps that long instead of a fixed poll interval, so a debounced
+    /// message is picked up when it becomes due. One range read on (status, available_at).
+    public func secondsUntilNextDue() throws -> Double? {
+        let row = try connection.query("""
+            SELECT TIMESTAMPDIFF(MICROSECOND, NOW(3), MIN(available_at)) FROM coaching_queue
+            WHERE status = 'pending' AND available_at IS NOT NULL
+            """).first
+        return row?.int(0).map { Double($0) / 1_000_000 }
+    }
+
+    /// Records the final outcome; false when the lease was lost, in which case the row's new holder
+    /// records it (callers that have nothing else to do may ignore the answer).
     @discardableResult
     public func finish(_ job: QueueJob, outcome: MessageOutcome, hintID: Int? = nil, mergedInto: Int? = nil,
                        error: String? = nil) throws -> Bool {

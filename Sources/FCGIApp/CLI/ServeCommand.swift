@@ -36,6 +36,8 @@ struct ServeCommand: ParsableCommand {
                                           trustNginxIdentity: configuration.trustNginxIdentity)
         let pollCache = PendingHintsCache()
         let frozen = configuration
+        let worker = configuration.workerThreads > 0
+            ? WorkerLauncher.make(configuration, settingsProvider: settingsProvider) : nil
         let server = FastCGIServer(
             socketPath: configuration.socketPath,
             threadCount: configuration.requestThreads,
@@ -44,13 +46,10 @@ struct ServeCommand: ParsableCommand {
             logger: logger
         ) {
             RequestContext(configuration: frozen, settingsProvider: settingsProvider, authenticator: authenticator,
-                           pollCache: pollCache, logger: Logger(label: "coaching.request"))
+                           pollCache: pollCache, messagesQueued: { worker?.wake() },
+                           logger: Logger(label: "coaching.request"))
         }
-        var worker: AnalysisWorker?
-        if configuration.workerThreads > 0 {
-            worker = WorkerLauncher.make(configuration, settingsProvider: settingsProvider)
-            try worker?.start()
-        }
+        try worker?.start()
         try server.start()
 
         let received = stopSignals.wait()

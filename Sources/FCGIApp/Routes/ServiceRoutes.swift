@@ -46,6 +46,9 @@ enum ServiceRoutes {
                 for (entry, outcome) in zip(offered, outcomes) {
                     results[entry.index] = describe(entry.index, outcome)
                 }
+                if outcomes.contains(where: { if case .queued(_, _, true) = $0 { true } else { false } }) {
+                    context.messagesQueued()
+                }
             } catch let error as MariaDBError where !error.isConnectionProblem {
                 context.logger.warning("message batch not stored", metadata: ["error": "\(error)"])
                 for entry in offered {

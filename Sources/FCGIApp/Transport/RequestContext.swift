@@ -9,15 +9,19 @@ final class RequestContext {
     let settingsProvider: SettingsProvider
     let authenticator: Authenticator
     let pollCache: PendingHintsCache
+    /// Tells this process's analysis workers that messages were just queued (does nothing without workers).
+    let messagesQueued: @Sendable () -> Void
     let logger: Logger
     private var connection: MariaDBConnection?
 
     init(configuration: AppConfiguration, settingsProvider: SettingsProvider, authenticator: Authenticator,
-         pollCache: PendingHintsCache = PendingHintsCache(), logger: Logger) {
+         pollCache: PendingHintsCache = PendingHintsCache(), messagesQueued: @escaping @Sendable () -> Void = {},
+         logger: Logger) {
         self.configuration = configuration
         self.settingsProvider = settingsProvider
         self.authenticator = authenticator
         self.pollCache = pollCache
+        self.messagesQueued = messagesQueued
         self.logger = logger
     }
 
