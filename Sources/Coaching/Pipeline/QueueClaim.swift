@@ -19,12 +19,20 @@ public struct QueueClaim {
     /// `maxAhead` bounds the count of unfinished rows queued before the batch (`max_queue_size`).
     public func claim(limit: Int, leaseSeconds: Int, debounce: Double, maxAhead: Int = 100) throws -> [QueueJob] {
         // Rows from the original listener carry no `available_at`: give them one (debounce after
-        // `added_at`) so that every due check below is a range on (status, available_at).
-        try connection.execute("""
-            UPDATE coaching_queue SET available_at = added_at + INTERVAL ? MICROSECOND
-            WHERE status = 'pending' AND available_at IS NULL
-            LIMIT 1000
-            """, [.int(Int(debounce * 1_000_000))])
+        // `added_at`) so that every due check below is a range on (status, available_at). Found by a
+        // plain read and updated by primary key, so only those rows are locked, never the rows
+        // other workers are claiming.
+        let unscheduled = try connection.query("""
+            SELECT id FROM coaching_queue FORCE INDEX (idx_cq_claim)
+            WHERE status = 'pending' AND available_at IS NULL LIMIT 500
+            """).compactMap { $0.int(0) }
+        if !unscheduled.isEmpty {
+            try connection.execute("""
+                UPDATE coaching_queue SET available_at = added_at + INTERVAL ? MICROSECOND
+                WHERE id IN (\(Array(repeating: "?", count: unscheduled.count).joined(separator: ", ")))
+                  AND available_at IS NULL
+                """, [.int(Int(debounce * 1_000_000))] + unscheduled.map(SQLValue.int))
+        }
         return try connection.transaction {
             let columns = "id, message_id, conversation_id, agent_id, attempts, source"
             var rows = try connection.query("""
