@@ -58,6 +58,13 @@ public struct MessageIntake {
 
             var results: [IntakeResult?] = Array(repeating: nil, count: messages.count)
             var claims: [(index: Int, messageID: Int, agentID: Int)] = []
+            let fresh = messages.indices.filter { index in
+                guard conversations[messages[index].conversationID] != nil else { return false }
+                if case .new = messages[index].body { return true }
+                return false
+            }
+            let storedIDs = try storeMessages(fresh.map { messages[$0] })
+            let storedID = Dictionary(uniqueKeysWithValues: zip(fresh, storedIDs))
             for (index, message) in messages.enumerated() {
                 guard let conversation = conversations[message.conversationID] else {
                     results[index] = .conversationNotFound(message.conversationID)
@@ -79,10 +86,8 @@ public struct MessageIntake {
                     } else {
                         results[index] = .notAnalysed(messageID: messageID)
                     }
-                case .new(let senderType, let senderID, let content, let messageType, let createdAt):
-                    let messageID = try storeMessage(conversationID: message.conversationID, senderType: senderType,
-                                                     senderID: senderID, content: content, messageType: messageType,
-                                                     createdAt: createdAt)
+                case .new(let senderType, _, _, _, _):
+                    let messageID = storedID[index] ?? 0
                     if senderType == "contact" {
                         claims.append((index, messageID, agentID))
                     } else {
@@ -142,6 +147,37 @@ public struct MessageIntake {
             owners[messageID] = (queueID, queueID >= queued.lastInsertID && queued.affectedRows > 0)
         }
         return owners
+    }
+
+    /// Stores new messages with one multi-row INSERT per 500 and returns their ids in order. InnoDB
+    /// gives the rows of one such statement consecutive ids (`auto_increment_increment` apart)
+    /// unless `innodb_autoinc_lock_mode` is 2 (interleaved); there, one INSERT per message is the
+    /// only way to learn each id.
+    private func storeMessages(_ messages: [IncomingMessage]) throws -> [Int] {
+        guard !messages.isEmpty else { return [] }
+        let modes = try connection.query("SELECT @@innodb_autoinc_lock_mode, @@auto_increment_increment").first
+        let interleaved = modes?.int(0) == 2
+        let step = max(modes?.int(1) ?? 1, 1)
+        var ids: [Int] = []
+        ids.reserveCapacity(messages.count)
+        for start in stride(from: 0, to: messages.count, by: interleaved ? 1 : 500) {
+            let chunk = messages[start..<min(start + (interleaved ? 1 : 500), messages.count)]
+            var parameters: [SQLValue] = []
+            parameters.reserveCapacity(chunk.count * 6)
+            for message in chunk {
+                guard case .new(let senderType, let senderID, let content, let messageType, let createdAt) = message.body
+                else { continue }
+                parameters += [.int(message.conversationID), .text(senderType), .optional(senderID), .text(content),
+                               .text(messageType), .optional(createdAt)]
+            }
+            let rows = Array(repeating: "(?, ?, ?, ?, ?, COALESCE(?, CURRENT_TIMESTAMP))", count: chunk.count)
+            let first = try connection.execute("""
+                INSERT INTO messages (conversation_id, sender_type, sender_id, content, message_type, created_at)
+                VALUES \(rows.joined(separator: ", "))
+                """, parameters).lastInsertID
+            ids += (0..<chunk.count).map { first + $0 * step }
+        }
+        return ids
     }
 
     private func lookUp(_ sql: String, ids: Set<Int>) throws -> [Int: SQLRow] {
