@@ -45,7 +45,12 @@ let package = Package(
         ),
         .target(
             name: "Experiments",
-            dependencies: ["Coaching"]
+            dependencies: [
+                "Coaching",
+                "MariaDB",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .executableTarget(
             name: "FCGIApp",
@@ -59,6 +64,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CoachingTests", dependencies: ["Coaching"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"]),
         .testTarget(name: "FCGIAppTests", dependencies: ["FCGIApp"]),
     ]
 )

@@ -7,6 +7,10 @@ import Mustache
 public struct PromptTemplate: Sendable {
     public struct LoadError: Error, CustomStringConvertible {
         public let description: String
+
+        public init(description: String) {
+            self.description = description
+        }
     }
 
     public let name: String
@@ -16,18 +20,23 @@ public struct PromptTemplate: Sendable {
 
     public init(name: String, systemText: String, userText: String) throws {
         self.name = name
-        do {
-            system = try MustacheTemplate(string: systemText)
-        } catch {
-            throw LoadError(description: "\(name).system.mustache: \(error)")
-        }
-        do {
-            user = try MustacheTemplate(string: userText)
-        } catch {
-            throw LoadError(description: "\(name).user.mustache: \(error)")
-        }
+        system = try Self.parse(systemText, file: "\(name).system.mustache")
+        user = try Self.parse(userText, file: "\(name).user.mustache")
         let digest = SHA256.hash(data: Array((systemText + "\u{0}" + userText).utf8))
         hash = digest.map { String(format: "%02x", $0) }.joined().prefix(16).description
+    }
+
+    /// A broken template is reported as `file:line:column: problem`, so the admin can fix it
+    /// without guessing; the caller keeps serving the previous version meanwhile.
+    private static func parse(_ text: String, file: String) throws -> MustacheTemplate {
+        do {
+            return try MustacheTemplate(string: text)
+        } catch let error as MustacheTemplate.ParserError {
+            let where_ = "\(file):\(error.context.lineNumber):\(error.context.columnNumber)"
+            throw LoadError(description: "\(where_): \(error.error) near \"\(error.context.line.prefix(80))\"")
+        } catch {
+            throw LoadError(description: "\(file): \(error)")
+        }
     }
 
     /// Loads `<directory>/<name>.system.mustache` and `<name>.user.mustache`.

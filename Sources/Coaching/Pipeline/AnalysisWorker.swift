@@ -19,13 +19,12 @@ public final class AnalysisWorker: @unchecked Sendable {
         public var leaseSeconds: Int
         public var pollInterval: Double
         public var maxInFlight: Int
-        public var promptDirectory: String
         public var database: MariaDBConfiguration
         /// From the environment (`COACHING_OPENAI_API_KEY`); wins over the settings row.
         public var apiKey: String?
 
         public init(workerID: String, threads: Int = 2, batchSize: Int = 2, leaseSeconds: Int = 120,
-                    pollInterval: Double = 0.1, maxInFlight: Int = 512, promptDirectory: String,
+                    pollInterval: Double = 0.1, maxInFlight: Int = 512,
                     database: MariaDBConfiguration, apiKey: String?) {
             self.workerID = workerID
             self.threads = threads
@@ -33,7 +32,6 @@ public final class AnalysisWorker: @unchecked Sendable {
             self.leaseSeconds = leaseSeconds
             self.pollInterval = pollInterval
             self.maxInFlight = maxInFlight
-            self.promptDirectory = promptDirectory
             self.database = database
             self.apiKey = apiKey
         }
@@ -49,13 +47,14 @@ public final class AnalysisWorker: @unchecked Sendable {
         let reservation: CostLedger.Reservation
         let price: PriceTable.Price
         let model: String
-        let variant: String
+        let prompt: PromptChoice
         let cacheScope: HintCache.Scope?
     }
 
     private let configuration: Configuration
     private let settingsProvider: SettingsProvider
     private let publisher: HintPublisher
+    private let prompts: any PromptSelector
     private let logger: Logger
     private let localAnalyser = LocalAnalyser()
     private let state = NSCondition()
@@ -64,19 +63,18 @@ public final class AnalysisWorker: @unchecked Sendable {
     private var stopping = false
     private var woken = false
     private var client: (key: String, client: OpenAIClient)?
-    private var template: PromptTemplate?
     private let finished = DispatchGroup()
 
     public init(configuration: Configuration, settingsProvider: SettingsProvider, publisher: HintPublisher,
-                logger: Logger = Logger(label: "coaching.worker")) {
+                prompts: any PromptSelector, logger: Logger = Logger(label: "coaching.worker")) {
         self.configuration = configuration
         self.settingsProvider = settingsProvider
         self.publisher = publisher
+        self.prompts = prompts
         self.logger = logger
     }
 
     public func start() throws {
-        template = try PromptTemplate.load(name: "default", directory: configuration.promptDirectory)
         for index in 0..<configuration.threads {
             finished.enter()
             let thread = Thread { [self] in
@@ -168,7 +166,8 @@ public final class AnalysisWorker: @unchecked Sendable {
                     var idle = configuration.pollInterval
                     if claiming, let due = try QueueClaim(connection: connection, workerID: configuration.workerID)
                         .secondsUntilNextDue() {
-                        idle = min(idle, max(due, 0.002))
+                        // Due now but not ours (another worker holds it): look again shortly.
+                        idle = min(idle, due > 0 ? max(due, 0.002) : 0.01)
                     }
                     state.lock()
                     if completions.isEmpty && !woken { _ = state.wait(until: Date().addingTimeInterval(idle)) }
@@ -261,18 +260,8 @@ public final class AnalysisWorker: @unchecked Sendable {
         if job.ahead >= coaching.maxQueueSize { return try finish(claim, job, .filtered(.queueFull)) }
 
         // A later customer message of this conversation is still waiting: fold this one into it.
-        if let later = try connection.query("""
-            SELECT q.id FROM coaching_queue q JOIN messages m ON m.id = q.message_id
-            WHERE q.conversation_id = ? AND q.id > ? AND q.status IN ('pending', 'processing') AND q.outcome IS NULL
-              AND m.sender_type = 'contact' AND CHAR_LENGTH(TRIM(m.content)) >= ?
-            ORDER BY q.id LIMIT 1
-            """, [.int(subject.conversationID), .int(job.id), .int(max(coaching.minMessageLength, 1))]).first?.int(0) {
-            try connection.transaction {
-                // Whatever was folded into this message moves on with it.
-                try connection.execute("UPDATE coaching_queue SET merged_into = ? WHERE merged_into = ?",
-                                       [.int(later), .int(job.id)])
-                guard try claim.finish(job, outcome: .merged, mergedInto: later) else { throw HintWriter.Conflict.leaseLost }
-            }
+        if try merge(job, conversationID: subject.conversationID, minimumLength: max(coaching.minMessageLength, 1),
+                     claim: claim, connection: connection) {
             return
         }
 
@@ -303,10 +292,11 @@ public final class AnalysisWorker: @unchecked Sendable {
 
         let key = configuration.apiKey ?? settings.openAIKey
         let useLLM = service.provider == .openai || (service.provider == .auto && key != nil)
-        let variant = "default"
+        let prompt = try prompts.choice(forAgent: agentID, connection: connection)
         var scope: HintCache.Scope?
-        if useLLM, coaching.useCache, let template {
-            let cacheScope = HintCache.Scope(model: coaching.model, variant: variant, templateHash: template.hash,
+        if useLLM, coaching.useCache {
+            let cacheScope = HintCache.Scope(model: coaching.model, variant: prompt.variant,
+                                             templateHash: prompt.template.hash,
                                              enabledTypes: coaching.enabledHintTypes, language: service.language)
             scope = cacheScope
             let cache = HintCache(connection: connection)
@@ -316,7 +306,7 @@ public final class AnalysisWorker: @unchecked Sendable {
                 guard entry.output.hasHint else { return try finish(claim, job, .noHint) }
                 let draft = HintWriter.Draft(output: entry.output, modelUsed: entry.modelUsed ?? coaching.model,
                                              tokensUsed: 0, cost: 0, latencyMilliseconds: 0, source: "cache",
-                                             variant: variant)
+                                             prompt: prompt)
                 return try saveAndPublish(draft, job: job, subject: subject, agentID: agentID, outcome: .cached,
                                           language: service.language, connection: connection)
             }
@@ -334,41 +324,44 @@ public final class AnalysisWorker: @unchecked Sendable {
             return
         }
 
-        guard useLLM, let key, let template else {
+        guard useLLM, let key else {
             return try runLocal(job, subject: subject, agentID: agentID, input: input, settings: settings,
-                                connection: connection, outcomeIfHint: .hint)
+                                prompt: prompt, connection: connection, outcomeIfHint: .hint)
         }
         if service.prefilter, !localAnalyser.analyse(input).hasHint {
             return try finish(claim, job, .filtered(.prefilter))
         }
         let (price, known) = service.priceTable.price(for: coaching.model)
         if !known { logger.notice("unknown model priced at the default", metadata: ["model": "\(coaching.model)"]) }
-        let prompt = template.render(input)
-        let promptEstimate = (prompt.system.utf8.count + prompt.user.utf8.count) / 3 + 16
+        let rendered = prompt.template.render(input)
+        let promptEstimate = (rendered.system.utf8.count + rendered.user.utf8.count) / 3 + 16
         let worstCase = price.cost(promptTokens: promptEstimate, completionTokens: service.maxTokens)
         let ledger = CostLedger(connection: connection)
         guard let reservation = try ledger.reserve(
             .init(queueID: job.id, messageID: job.messageID, conversationID: subject.conversationID, agentID: agentID,
-                  provider: "openai", model: coaching.model, variant: variant),
+                  provider: "openai", model: coaching.model, variant: prompt.variant,
+                  experimentKey: prompt.experimentKey),
             worstCase: worstCase, hourCap: coaching.costLimitPerHour, dayCap: coaching.costLimitPerDay) else {
             switch service.budgetFallback {
             case .local:
                 return try runLocal(job, subject: subject, agentID: agentID, input: input, settings: settings,
-                                    connection: connection, outcomeIfHint: .budget, outcomeIfNone: .budget)
+                                    prompt: prompt, connection: connection, outcomeIfHint: .budget,
+                                    outcomeIfNone: .budget)
             case .skip:
                 return try finish(claim, job, .budget)
             }
         }
         let client = try llmClient(key: key, service: service)
         let pending = PendingCall(job: job, subject: subject, agentID: agentID, input: input, settings: settings,
-                                  reservation: reservation, price: price, model: coaching.model, variant: variant,
+                                  reservation: reservation, price: price, model: coaching.model, prompt: prompt,
                                   cacheScope: scope)
         state.lock()
         inFlight[job.id] = Date()
         state.unlock()
         let request = ChatCompletionRequest(
             model: coaching.model,
-            messages: [ChatMessage(role: "system", content: prompt.system), ChatMessage(role: "user", content: prompt.user)],
+            messages: [ChatMessage(role: "system", content: rendered.system),
+                       ChatMessage(role: "user", content: rendered.user)],
             temperature: coaching.temperature, maxTokens: service.maxTokens, jsonResponseFormat: true)
         client.submit(request) { [self] result in
             self.state.lock()
@@ -378,12 +371,41 @@ public final class AnalysisWorker: @unchecked Sendable {
         }
     }
 
+    /// Folds the job into the newest unfinished customer message queued after it, if any. The
+    /// target row is locked and re-checked before the job points at it, and a job that is itself
+    /// merged away records its own outcome before moving what was folded into it: so two workers
+    /// merging neighbours at once never leave a row pointing at a message that was merged away.
+    private func merge(_ job: QueueJob, conversationID: Int, minimumLength: Int, claim: QueueClaim,
+                       connection: MariaDBConnection) throws -> Bool {
+        for _ in 0..<3 {
+            guard let later = try connection.query("""
+                SELECT q.id FROM coaching_queue q JOIN messages m ON m.id = q.message_id
+                WHERE q.conversation_id = ? AND q.id > ? AND q.status IN ('pending', 'processing') AND q.outcome IS NULL
+                  AND m.sender_type = 'contact' AND CHAR_LENGTH(TRIM(m.content)) >= ?
+                ORDER BY q.id DESC LIMIT 1
+                """, [.int(conversationID), .int(job.id), .int(minimumLength)]).first?.int(0) else { return false }
+            let merged: Bool = try connection.transaction {
+                guard try !connection.query("""
+                    SELECT id FROM coaching_queue
+                    WHERE id = ? AND status IN ('pending', 'processing') AND outcome IS NULL FOR UPDATE
+                    """, [.int(later)]).isEmpty else { return false }
+                guard try claim.finish(job, outcome: .merged, mergedInto: later) else { throw HintWriter.Conflict.leaseLost }
+                // Whatever was folded into this message moves on with it.
+                try connection.execute("UPDATE coaching_queue SET merged_into = ? WHERE merged_into = ?",
+                                       [.int(later), .int(job.id)])
+                return true
+            }
+            if merged { return true }
+        }
+        return false
+    }
+
     private func finish(_ claim: QueueClaim, _ job: QueueJob, _ outcome: MessageOutcome) throws {
         try claim.finish(job, outcome: outcome)
     }
 
     private func runLocal(_ job: QueueJob, subject: JobSubject, agentID: Int, input: AnalysisInput, settings: SettingsSnapshot,
-                          connection: MariaDBConnection, outcomeIfHint: MessageOutcome,
+                          prompt: PromptChoice, connection: MariaDBConnection, outcomeIfHint: MessageOutcome,
                           outcomeIfNone: MessageOutcome = .noHint) throws {
         let started = Date()
         let raw = localAnalyser.analyse(input)
@@ -395,7 +417,7 @@ public final class AnalysisWorker: @unchecked Sendable {
         }
         let draft = HintWriter.Draft(output: output, modelUsed: "local", tokensUsed: 0, cost: 0,
                                      latencyMilliseconds: Int(Date().timeIntervalSince(started) * 1000),
-                                     source: "local", variant: nil)
+                                     source: "local", prompt: prompt)
         try saveAndPublish(draft, job: job, subject: subject, agentID: agentID, outcome: outcomeIfHint,
                            language: settings.service.language, connection: connection)
     }
@@ -474,7 +496,7 @@ public final class AnalysisWorker: @unchecked Sendable {
                 let draft = HintWriter.Draft(output: output, modelUsed: response.model.isEmpty ? call.model : response.model,
                                              tokensUsed: response.promptTokens + response.completionTokens, cost: cost,
                                              latencyMilliseconds: response.latencyMilliseconds, source: "llm",
-                                             variant: call.variant)
+                                             prompt: call.prompt)
                 saved = try save(draft, job: call.job, subject: call.subject, agentID: call.agentID, outcome: .hint,
                                  connection: connection)
                 }
@@ -499,7 +521,7 @@ public final class AnalysisWorker: @unchecked Sendable {
             switch error {
             case .circuitOpen:
                 try runLocal(call.job, subject: call.subject, agentID: call.agentID, input: call.input,
-                             settings: call.settings, connection: connection, outcomeIfHint: .hint)
+                             settings: call.settings, prompt: call.prompt, connection: connection, outcomeIfHint: .hint)
             case .cancelled:
                 try claim.postpone(call.job, bySeconds: 0)
             default:

@@ -18,9 +18,10 @@ public struct CostLedger {
         public var provider: String
         public var model: String
         public var variant: String
+        public var experimentKey: String?
 
         public init(queueID: Int?, messageID: Int?, conversationID: Int?, agentID: Int?, provider: String,
-                    model: String, variant: String) {
+                    model: String, variant: String, experimentKey: String? = nil) {
             self.queueID = queueID
             self.messageID = messageID
             self.conversationID = conversationID
@@ -28,6 +29,7 @@ public struct CostLedger {
             self.provider = provider
             self.model = model
             self.variant = variant
+            self.experimentKey = experimentKey
         }
     }
 
@@ -66,12 +68,12 @@ public struct CostLedger {
                 """, [.double(worstCase), .text(hour), .text(day)])
             let inserted = try connection.execute("""
                 INSERT INTO coaching_llm_calls
-                    (queue_id, message_id, conversation_id, agent_id, provider, model, variant, reserved_cost, status,
-                     hour_window, day_window)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'reserved', ?, DATE(?))
+                    (queue_id, message_id, conversation_id, agent_id, provider, model, variant, experiment_key,
+                     reserved_cost, status, hour_window, day_window)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'reserved', ?, DATE(?))
                 """, [.optional(context.queueID), .optional(context.messageID), .optional(context.conversationID),
                       .optional(context.agentID), .text(context.provider), .text(context.model), .text(context.variant),
-                      .double(worstCase), .text(hour), .text(day)])
+                      .optional(context.experimentKey), .double(worstCase), .text(hour), .text(day)])
             return Reservation(callID: inserted.lastInsertID, reservedCost: worstCase)
         }
     }

@@ -12,7 +12,7 @@ public struct HintWriter {
         public var cost: Double
         public var latencyMilliseconds: Int?
         public var source: String
-        public var variant: String?
+        public var prompt: PromptChoice?
     }
 
     private let connection: MariaDBConnection
@@ -38,12 +38,13 @@ public struct HintWriter {
             let inserted = try connection.execute("""
                 INSERT INTO realtime_coaching_hints
                     (conversation_id, agent_id, message_id, hint_type, hint_text, suggestions, model_used, tokens_used,
-                     cost, latency_ms, queue_id, source, variant)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                     cost, latency_ms, queue_id, source, variant, experiment_key, template_hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [.int(subject.conversationID), .int(agentID), .int(subject.messageID), .text(type.rawValue),
                       .text(draft.output.hintText), .text(suggestions), .text(String(draft.modelUsed.prefix(50))),
                       .int(draft.tokensUsed), .double(draft.cost), .optional(draft.latencyMilliseconds), .int(job.id),
-                      .text(draft.source), .optional(draft.variant)])
+                      .text(draft.source), .optional(draft.prompt?.variant), .optional(draft.prompt?.experimentKey),
+                      .optional(draft.prompt?.template.hash)])
             let hintID = inserted.lastInsertID
             try connection.execute("INSERT INTO coaching_hint_messages (message_id, hint_id) VALUES (?, ?)",
                                    [.int(subject.messageID), .int(hintID)])
