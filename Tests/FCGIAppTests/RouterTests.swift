@@ -1,5 +1,7 @@
 import XCTest
 import Coaching
+import Experiments
+import Foundation
 @testable import FCGIApp
 
 final class RouterTests: XCTestCase {
@@ -12,6 +14,9 @@ final class RouterTests: XCTestCase {
             configuration: try! AppConfiguration(values: [:]),
             settingsProvider: SettingsProvider(),
             authenticator: Authenticator(secret: "", cookieName: "c", trustNginxIdentity: false),
+            prompts: try! PromptCatalog(directory: URL(fileURLWithPath: #filePath)
+                .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("prompts").path),
             logger: .init(label: "test"))
         do {
             _ = try router.handle(request(method, path), context: context)

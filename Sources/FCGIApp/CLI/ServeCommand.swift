@@ -1,5 +1,6 @@
 import ArgumentParser
 import Coaching
+import Experiments
 import Foundation
 import Logging
 import MariaDB
@@ -36,8 +37,9 @@ struct ServeCommand: ParsableCommand {
                                           trustNginxIdentity: configuration.trustNginxIdentity)
         let pollCache = PendingHintsCache()
         let frozen = configuration
+        let prompts = try PromptCatalog(directory: configuration.promptsDirectory)
         let worker = configuration.workerThreads > 0
-            ? WorkerLauncher.make(configuration, settingsProvider: settingsProvider) : nil
+            ? WorkerLauncher.make(configuration, settingsProvider: settingsProvider, prompts: prompts) : nil
         let server = FastCGIServer(
             socketPath: configuration.socketPath,
             threadCount: configuration.requestThreads,
@@ -46,7 +48,7 @@ struct ServeCommand: ParsableCommand {
             logger: logger
         ) {
             RequestContext(configuration: frozen, settingsProvider: settingsProvider, authenticator: authenticator,
-                           pollCache: pollCache, messagesQueued: { worker?.wake() },
+                           prompts: prompts, pollCache: pollCache, messagesQueued: { worker?.wake() },
                            logger: Logger(label: "coaching.request"))
         }
         try worker?.start()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Coaching
+import Experiments
 import Foundation
 import Logging
 import MariaDB
@@ -24,7 +25,8 @@ struct WorkerCommand: ParsableCommand {
         configuration.workerThreads = max(threads ?? configuration.workerThreads, 1)
         let stopSignals = StopSignals.block()
         MariaDBLibrary.initialize()
-        let worker = WorkerLauncher.make(configuration, settingsProvider: SettingsProvider(maxAge: configuration.settingsMaxAge))
+        let worker = WorkerLauncher.make(configuration, settingsProvider: SettingsProvider(maxAge: configuration.settingsMaxAge),
+                                         prompts: try PromptCatalog(directory: configuration.promptsDirectory))
         try worker.start()
         let received = stopSignals.wait()
         Logger(label: "coaching.worker").info("stopping: finishing in-flight analyses", metadata: ["signal": "\(received)"])
@@ -33,15 +35,16 @@ struct WorkerCommand: ParsableCommand {
 }
 
 enum WorkerLauncher {
-    static func make(_ configuration: AppConfiguration, settingsProvider: SettingsProvider) -> AnalysisWorker {
+    static func make(_ configuration: AppConfiguration, settingsProvider: SettingsProvider,
+                     prompts: PromptCatalog) -> AnalysisWorker {
         AnalysisWorker(
             configuration: .init(workerID: configuration.workerID, threads: configuration.workerThreads,
-                                 leaseSeconds: configuration.leaseSeconds,
-                                 promptDirectory: configuration.promptsDirectory, database: configuration.database,
+                                 leaseSeconds: configuration.leaseSeconds, database: configuration.database,
                                  apiKey: configuration.openAIKey),
             settingsProvider: settingsProvider,
             publisher: configuration.nchanPublishSocket.map { NchanPublisher(socketPath: $0) as HintPublisher }
-                ?? PollingOnlyPublisher())
+                ?? PollingOnlyPublisher(),
+            prompts: ExperimentPromptSelector(catalog: prompts))
     }
 }
 

@@ -27,6 +27,13 @@ struct BodyFields {
         throw APIError.badRequest("\(name) must be an integer", field: name)
     }
 
+    func double(_ name: String) throws(APIError) -> Double? {
+        guard let value = json[name], !value.isNull else { return nil }
+        if let number = value.doubleValue, number.isFinite { return number }
+        if let text = value.stringValue, let number = Double(text.trimmed), number.isFinite { return number }
+        throw APIError.badRequest("\(name) must be a number", field: name)
+    }
+
     func positiveID(_ name: String) throws(APIError) -> Int {
         guard let number = try int(name) else { throw APIError.badRequest("\(name) is required", field: name) }
         guard number > 0, number <= Int(Int32.max) else {

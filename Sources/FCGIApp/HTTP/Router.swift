@@ -1,5 +1,6 @@
 /// The single routing table. Patterns are literal segments plus `{id}` placeholders that accept only
-/// positive 32-bit integers, so handlers never see a malformed id.
+/// positive 32-bit integers and `{key}` placeholders that accept only names of 1–64 characters
+/// `a-z 0-9 - _`, so handlers never see a malformed id or key.
 struct Router: Sendable {
     typealias Handler = @Sendable (HTTPRequest, RouteParameters, RequestContext) throws -> HTTPResponse
 
@@ -37,7 +38,9 @@ struct Router: Sendable {
             for (pattern, actual) in zip(route.segments, segments) {
                 if pattern.first == "{" {
                     let name = String(pattern.dropFirst().dropLast())
-                    if let id = RouteParameters.positiveID(actual) {
+                    if name == "key" {
+                        if RouteParameters.isKey(actual) { parameters.key = String(actual) } else { invalidID = name }
+                    } else if let id = RouteParameters.positiveID(actual) {
                         parameters.ids[name] = id
                     } else {
                         invalidID = name
@@ -58,15 +61,24 @@ struct Router: Sendable {
             allowed.append(route.method)
         }
         if !allowed.isEmpty { throw APIError.methodNotAllowed(allowed: allowed) }
-        if let badID { throw APIError.badRequest("\(badID) must be a positive integer", field: badID) }
+        if let badID {
+            throw APIError.badRequest(badID == "key" ? "key must be 1–64 characters of a-z, 0-9, '-' or '_'"
+                                                     : "\(badID) must be a positive integer", field: badID)
+        }
         throw APIError.notFound("no such route")
     }
 }
 
 struct RouteParameters: Sendable {
     var ids: [String: Int] = [:]
+    var key = ""
 
     func id(_ name: String = "id") -> Int { ids[name] ?? 0 }
+
+    static func isKey<S: StringProtocol>(_ text: S) -> Bool {
+        !text.isEmpty && text.utf8.count <= 64
+            && text.utf8.allSatisfy { (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2d || $0 == 0x5f }
+    }
 
     static func positiveID<S: StringProtocol>(_ text: S) -> Int? {
         guard !text.isEmpty, text.count <= 10, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),

@@ -22,6 +22,13 @@ enum RouteTable {
         router.add("POST", "/api/coaching/console/conversations/{id}/messages", ConsoleRoutes.reply)
         // The chat application (service credential).
         router.add("POST", "/coaching/messages", ServiceRoutes.messages)
+        router.add("POST", "/coaching/outcomes", OutcomeRoutes.record)
+        // Admin: A/B prompt experiments.
+        router.add("GET", "/coaching/admin/experiments", ExperimentRoutes.list)
+        router.add("GET", "/coaching/admin/experiments/{key}", ExperimentRoutes.show)
+        router.add("POST", "/coaching/admin/experiments/{key}/pause", ExperimentRoutes.pause)
+        router.add("POST", "/coaching/admin/experiments/{key}/resume", ExperimentRoutes.resume)
+        router.add("POST", "/coaching/admin/experiments/{key}/conclude", ExperimentRoutes.conclude)
         // Operations.
         router.add("GET", "/coaching/health", OpsRoutes.health)
         return router

@@ -1,4 +1,5 @@
 import Coaching
+import Experiments
 import Logging
 import MariaDB
 
@@ -9,18 +10,20 @@ final class RequestContext {
     let settingsProvider: SettingsProvider
     let authenticator: Authenticator
     let pollCache: PendingHintsCache
+    let prompts: PromptCatalog
     /// Tells this process's analysis workers that messages were just queued (does nothing without workers).
     let messagesQueued: @Sendable () -> Void
     let logger: Logger
     private var connection: MariaDBConnection?
 
     init(configuration: AppConfiguration, settingsProvider: SettingsProvider, authenticator: Authenticator,
-         pollCache: PendingHintsCache = PendingHintsCache(), messagesQueued: @escaping @Sendable () -> Void = {},
+         prompts: PromptCatalog, pollCache: PendingHintsCache = PendingHintsCache(), messagesQueued: @escaping @Sendable () -> Void = {},
          logger: Logger) {
         self.configuration = configuration
         self.settingsProvider = settingsProvider
         self.authenticator = authenticator
         self.pollCache = pollCache
+        self.prompts = prompts
         self.messagesQueued = messagesQueued
         self.logger = logger
     }
