@@ -27,7 +27,7 @@ DB_USER=coaching
 log() { echo "[stack:$PROFILE] $*" >&2; }
 
 APT_PACKAGES=(mariadb-server mariadb-client nginx libnginx-mod-nchan libfcgi-dev libmariadb-dev
-              libcurl4-openssl-dev pkg-config curl wrk python3 python3-venv openssl chromium fonts-dejavu-core)
+              libcurl4-openssl-dev pkg-config curl wrk python3 python3-venv openssl chromium fonts-dejavu-core libjs-chart.js)
 
 deps() {
     local missing=()
@@ -112,6 +112,13 @@ secrets() {
 }
 
 write_env() {
+    local prompts="$ROOT/prompts"
+    if [ "$PROFILE" = test ]; then
+        # Tests edit templates and experiment files; they get their own copy, fresh on every start.
+        prompts="$RT/prompts"
+        rm -rf "$prompts"
+        cp -r "$ROOT/prompts" "$prompts"
+    fi
     cat >"$RT/coaching.env" <<ENV
 COACHING_DB_HOST=127.0.0.1
 COACHING_DB_PORT=$DB_PORT
@@ -126,7 +133,7 @@ COACHING_BODY_LIMIT=$BODY_LIMIT
 COACHING_SQL_DIR=$ROOT/sql
 COACHING_THREADS=${COACHING_THREADS:-4}
 COACHING_WORKER_THREADS=${COACHING_WORKER_THREADS:-2}
-COACHING_PROMPTS_DIR=$ROOT/prompts
+COACHING_PROMPTS_DIR=$prompts
 COACHING_NCHAN_PUBLISH_SOCKET=$RT/nchan-publish.sock
 COACHING_LEASE_SECONDS=$([ "$PROFILE" = test ] && echo 5 || echo 30)
 ENV

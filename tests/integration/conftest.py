@@ -15,6 +15,7 @@ import hmac
 import json
 import os
 import re
+import shutil
 import time
 import uuid
 from dataclasses import dataclass
@@ -677,6 +678,10 @@ class Factory:
                 "DELETE FROM coaching_typing_state WHERE agent_id IN (%s)" % in_list(self.user_ids),
                 tuple(self.user_ids),
             )
+            quiet(
+                "DELETE FROM coaching_experiment_assignments WHERE agent_id IN (%s)" % in_list(self.user_ids),
+                tuple(self.user_ids),
+            )
         if self.message_ids:
             quiet("DELETE FROM coaching_queue WHERE message_id IN (%s)" % in_list(self.message_ids), tuple(self.message_ids))
         for table, values in (
@@ -867,3 +872,22 @@ def coaching_enabled(coaching: CoachingSettings) -> CoachingSettings:
 def coaching_disabled(coaching: CoachingSettings) -> CoachingSettings:
     coaching.disable()
     return coaching
+
+
+# ---------------------------------------------------------------------------
+# browser (Debian's chromium driven by Playwright)
+# ---------------------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = REPO_ROOT / ".runtime" / "screenshots"  # for a person to look at after a run
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=["--no-sandbox", "--disable-gpu"])
+        yield instance
+        instance.close()

@@ -10,21 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import SCREENSHOTS
 from test_pipeline import OBJECTION, fake_llm, pipeline, scene  # noqa: F401
 
-from playwright.sync_api import sync_playwright
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=["--no-sandbox", "--disable-gpu"])
-        yield instance
-        instance.close()
 
 
 @pytest.fixture
