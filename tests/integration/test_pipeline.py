@@ -552,8 +552,12 @@ def test_cache_serves_repeated_and_similar_messages_within_one_scope(pipeline, f
     text = "Achei muito caro o plano %s %s, o concorrente cobra bem menos pelo mesmo pacote" % (tag, unique)
     pipeline.configure("openai", realtime={"use_cache": True, "cache_similarity_threshold": 0.8, "model": "gpt-4o-mini"})
 
+    # One agent throughout: an agent's prompt variant is part of the scope too.
+    agent = factory.agent()
+
     def run(content):
-        agent, conversation, message = scene(factory, content=content)
+        conversation = factory.conversation(agent.id)
+        message = factory.message(conversation, content=content, age_seconds=0)
         pipeline.listener_insert(message, conversation, agent.id)
         return pipeline.outcome(message), message
 
