@@ -22,6 +22,7 @@ trap stop INT TERM EXIT
 bash scripts/stack.sh up dev
 password="$(cat "$RT/db-password")"
 mariadb --no-defaults --socket="$RT/mysql.sock" -ucoaching -p"$password" coaching <scripts/seed-demo.sql
+mariadb --no-defaults --socket="$RT/mysql.sock" -ucoaching -p"$password" coaching <scripts/seed-experiment-demo.sql
 
 base="$(grep '^COACHING_BASE_URL=' "$RT/stack.env" | cut -d= -f2-)"
 token() { COACHING_ENV_FILE="$RT/coaching.env" .build/release/coaching token --user "$1" --role "$2"; }
@@ -35,6 +36,7 @@ echo "AGENT_TOKEN (user 1, agent) $agent_token"
 echo "ADMIN_TOKEN (user 5, admin) $admin_token"
 echo "SERVICE_TOKEN (the chat application) $service_token"
 echo "CONSOLE $base/console/#token=$agent_token"
+echo "EXPERIMENTS $base/admin/experiments/#token=$admin_token"
 if [ "${COACHING_SIMULATE:-1}" != "0" ]; then
     COACHING_ENV_FILE="$RT/coaching.env" nohup .build/release/coaching simulate --interval "${COACHING_SIMULATE_INTERVAL:-8}" \
         >>"$RT/simulate.log" 2>&1 &
