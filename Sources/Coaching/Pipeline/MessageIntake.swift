@@ -46,14 +46,15 @@ public struct MessageIntake {
         guard !messages.isEmpty else { return [] }
         return try connection.transaction {
             let conversations = try lookUp("""
-                SELECT c.id, c.agent_id FROM JSON_TABLE(?, '$[*]' COLUMNS (id INT PATH '$')) AS j
-                JOIN conversations c ON c.id = j.id
+                SELECT STRAIGHT_JOIN c.id, c.agent_id FROM JSON_TABLE(?, '$[*]' COLUMNS (id INT PATH '$')) AS j
+                JOIN conversations c FORCE INDEX (PRIMARY) ON c.id = j.id
                 """, ids: Set(messages.map(\.conversationID)))
             var existingIDs = Set<Int>()
             for message in messages { if case .existing(let id) = message.body { existingIDs.insert(id) } }
             let existing = try lookUp("""
-                SELECT m.id, m.conversation_id, m.sender_type FROM JSON_TABLE(?, '$[*]' COLUMNS (id INT PATH '$')) AS j
-                JOIN messages m ON m.id = j.id
+                SELECT STRAIGHT_JOIN m.id, m.conversation_id, m.sender_type
+                FROM JSON_TABLE(?, '$[*]' COLUMNS (id INT PATH '$')) AS j
+                JOIN messages m FORCE INDEX (PRIMARY) ON m.id = j.id
                 """, ids: existingIDs)
 
             var results: [IntakeResult?] = Array(repeating: nil, count: messages.count)
@@ -111,6 +112,10 @@ public struct MessageIntake {
 
     /// Claims intake rows for the messages no door has taken yet, queues those, and returns every
     /// message's queue row and whether this call queued it.
+    ///
+    /// Every join starts from the request's JSON list and reaches the tables by primary key or
+    /// `idx_cq_message` (`STRAIGHT_JOIN`, `FORCE INDEX`): the optimizer cannot see how many rows a
+    /// JSON_TABLE has, and with stale statistics it would otherwise scan a whole table per request.
     private func claim(_ messages: [(messageID: Int, agentID: Int)], delay: Double) throws
         -> [Int: (queueID: Int, claimedNow: Bool)] {
         let list = "[" + messages.map { "[\($0.messageID),\($0.agentID)]" }.joined(separator: ",") + "]"
@@ -121,25 +126,27 @@ public struct MessageIntake {
             """, [.text(list)])
         let queued = try connection.execute("""
             INSERT INTO coaching_queue (message_id, conversation_id, agent_id, status, source, enqueued_at, available_at)
-            SELECT m.id, m.conversation_id, MIN(j.agent_id), 'pending', ?, NOW(3), NOW(3) + INTERVAL ? MICROSECOND
+            SELECT STRAIGHT_JOIN m.id, m.conversation_id, MIN(j.agent_id), 'pending', ?, NOW(3),
+                   NOW(3) + INTERVAL ? MICROSECOND
             FROM JSON_TABLE(?, '$[*]' \(columns)) AS j
-            JOIN coaching_message_intake i ON i.message_id = j.message_id AND i.queue_id = 0
-            JOIN messages m ON m.id = j.message_id
+            JOIN coaching_message_intake i FORCE INDEX (PRIMARY) ON i.message_id = j.message_id AND i.queue_id = 0
+            JOIN messages m FORCE INDEX (PRIMARY) ON m.id = j.message_id
             GROUP BY m.id, m.conversation_id
             ORDER BY MIN(j.ord)
             """, [.text(Door.api.rawValue), .int(Int(delay * 1_000_000)), .text(list)])
         if queued.affectedRows > 0 {
             try connection.execute("""
-                UPDATE coaching_message_intake i
-                JOIN JSON_TABLE(?, '$[*]' \(columns)) AS j ON j.message_id = i.message_id
-                JOIN coaching_queue q ON q.message_id = i.message_id AND q.id >= ? AND q.source = ?
+                UPDATE JSON_TABLE(?, '$[*]' \(columns)) AS j
+                STRAIGHT_JOIN coaching_message_intake i FORCE INDEX (PRIMARY) ON i.message_id = j.message_id
+                STRAIGHT_JOIN coaching_queue q FORCE INDEX (idx_cq_message)
+                    ON q.message_id = i.message_id AND q.id >= ? AND q.source = ?
                 SET i.queue_id = q.id
                 WHERE i.queue_id = 0
                 """, [.text(list), .int(queued.lastInsertID), .text(Door.api.rawValue)])
         }
         let rows = try connection.query("""
-            SELECT i.message_id, i.queue_id FROM JSON_TABLE(?, '$[*]' \(columns)) AS j
-            JOIN coaching_message_intake i ON i.message_id = j.message_id
+            SELECT STRAIGHT_JOIN i.message_id, i.queue_id FROM JSON_TABLE(?, '$[*]' \(columns)) AS j
+            JOIN coaching_message_intake i FORCE INDEX (PRIMARY) ON i.message_id = j.message_id
             """, [.text(list)])
         var owners: [Int: (queueID: Int, claimedNow: Bool)] = [:]
         for row in rows {
