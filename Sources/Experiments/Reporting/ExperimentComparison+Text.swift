@@ -37,7 +37,10 @@ extension ExperimentComparison {
         var lines = [(["experiment", "variant", "is_control"] + Self.metrics.map { Self.csvName($0.0) }).joined(separator: ",")]
         for variant in variants {
             let cells = [definition.key, variant.name, variant.isControl ? "1" : "0"]
-                + Self.metrics.map { Self.csvValue($0.1(variant)) }
+                + Self.metrics.map { metric in
+                    let text = metric.1(variant)
+                    return CSVField.escape(text == "–" ? "" : text)
+                }
             lines.append(cells.joined(separator: ","))
         }
         return lines.joined(separator: "\n")
@@ -73,10 +76,5 @@ extension ExperimentComparison {
 
     private static func csvName(_ label: String) -> String {
         String(label.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
-    }
-
-    private static func csvValue(_ text: String) -> String {
-        let plain = text == "–" ? "" : text
-        return plain.contains(",") || plain.contains("\"") ? "\"" + plain.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : plain
     }
 }

@@ -30,7 +30,7 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Analyses in flight at once (LLM analyser).")
     var concurrency: Int = 16
 
-    @Option(help: "table or json.")
+    @Option(help: "table, json or csv.")
     var format: ExperimentsCommand.Report.Format = .table
 
     func validate() throws {
@@ -81,19 +81,24 @@ struct ReplayCommand: ParsableCommand {
         let bar = ProgressBar(label: "replaying \(past.count) conversations, \(inputs.count) customer messages × \(variants.count) variants")
         let results = replay.run(inputs, variants: variants) { done, total in bar.update(done, total) }
         bar.finish()
-        print(format == .json ? JSONWriter.string(Self.json(results, key: definition.key)) : Self.table(results))
+        switch format {
+        case .table: print(Self.rows(results).map { $0.joined(separator: "\t") }.joined(separator: "\n"))
+        case .csv: print(Self.rows(results).map { $0.map(CSVField.escape).joined(separator: ",") }.joined(separator: "\n"))
+        case .json: print(JSONWriter.string(Self.json(results, key: definition.key)))
+        }
     }
 
-    static func table(_ results: [ExperimentReplay.VariantResult]) -> String {
+    static func rows(_ results: [ExperimentReplay.VariantResult]) -> [[String]] {
         func percent(_ value: Double?) -> String { value.map { String(format: "%.1f%%", $0 * 100) } ?? "–" }
-        var lines = ["variant\tanalyses\thints\thint rate\tinvalid rate\terrors\tprompt tokens\tcompletion tokens\test. cost (USD)\ttypes"]
+        var rows = [["variant", "analyses", "hints", "hint rate", "invalid rate", "errors", "prompt tokens",
+                     "completion tokens", "est. cost (USD)", "types"]]
         for result in results {
             let types = result.types.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            lines.append([result.variant, "\(result.analyses)", "\(result.hints)", percent(result.hintRate),
-                          percent(result.invalidRate), "\(result.errors)", "\(result.promptTokens)",
-                          "\(result.completionTokens)", String(format: "%.6f", result.cost), types].joined(separator: "\t"))
+            rows.append([result.variant, "\(result.analyses)", "\(result.hints)", percent(result.hintRate),
+                         percent(result.invalidRate), "\(result.errors)", "\(result.promptTokens)",
+                         "\(result.completionTokens)", String(format: "%.6f", result.cost), types])
         }
-        return lines.joined(separator: "\n")
+        return rows
     }
 
     static func json(_ results: [ExperimentReplay.VariantResult], key: String) -> JSONValue {
