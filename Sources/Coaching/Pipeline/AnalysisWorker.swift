@@ -166,8 +166,8 @@ public final class AnalysisWorker: @unchecked Sendable {
                     var idle = configuration.pollInterval
                     if claiming, let due = try QueueClaim(connection: connection, workerID: configuration.workerID)
                         .secondsUntilNextDue() {
-                        // Due now but not ours (another worker holds it): look again shortly.
-                        idle = min(idle, due > 0 ? max(due, 0.002) : 0.01)
+                        // Due now but not ours (another worker is claiming it): look again shortly.
+                        idle = min(idle, max(due, 0.002))
                     }
                     state.lock()
                     if completions.isEmpty && !woken { _ = state.wait(until: Date().addingTimeInterval(idle)) }
