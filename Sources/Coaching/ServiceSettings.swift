@@ -94,3 +94,14 @@ public struct ServiceSettings: Sendable, Equatable {
         ])
     }
 }
+
+extension LLMClientConfiguration {
+    /// The client the service settings describe, with `apiKey`; other knobs keep their defaults.
+    public init(service: ServiceSettings, apiKey: String) {
+        self.init()
+        baseURL = service.baseURL
+        self.apiKey = apiKey
+        connectTimeoutMilliseconds = service.connectTimeoutMilliseconds
+        totalTimeoutMilliseconds = service.totalTimeoutMilliseconds
+    }
+}

@@ -543,12 +543,7 @@ public final class AnalysisWorker: @unchecked Sendable {
         state.lock()
         defer { state.unlock() }
         if let client, client.key == signature { return client.client }
-        var configuration = LLMClientConfiguration()
-        configuration.baseURL = service.baseURL
-        configuration.apiKey = key
-        configuration.connectTimeoutMilliseconds = service.connectTimeoutMilliseconds
-        configuration.totalTimeoutMilliseconds = service.totalTimeoutMilliseconds
-        let fresh = try OpenAIClient(configuration: configuration)
+        let fresh = try OpenAIClient(configuration: LLMClientConfiguration(service: service, apiKey: key))
         // The previous client (settings changed) finishes its in-flight calls on its own thread.
         client = (signature, fresh)
         return fresh

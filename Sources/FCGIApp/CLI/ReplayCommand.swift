@@ -58,12 +58,7 @@ struct ReplayCommand: ParsableCommand {
         let analyser: ExperimentReplay.Analyser
         var client: OpenAIClient?
         if service.provider == .openai || (service.provider == .auto && key != nil), let key {
-            var llm = LLMClientConfiguration()
-            llm.baseURL = service.baseURL
-            llm.apiKey = key
-            llm.connectTimeoutMilliseconds = service.connectTimeoutMilliseconds
-            llm.totalTimeoutMilliseconds = service.totalTimeoutMilliseconds
-            let made = try OpenAIClient(configuration: llm)
+            let made = try OpenAIClient(configuration: LLMClientConfiguration(service: service, apiKey: key))
             client = made
             analyser = .llm(made, model: settings.coaching.model, temperature: settings.coaching.temperature,
                             maxTokens: service.maxTokens, price: service.priceTable.price(for: settings.coaching.model).price)
