@@ -32,6 +32,9 @@ public final class PendingHintsCache: @unchecked Sendable {
         let version: Version
         let storedAt: Double
         let hints: [Hint]
+        /// The answer last encoded from this entry, and which hints it showed (older ones drop out
+        /// of the `seconds` window as time passes, so the same entry can give different answers).
+        var encoded: (hintIDs: [Int], variant: String, body: [UInt8])?
     }
 
     private let lock = NSLock()
@@ -51,7 +54,23 @@ public final class PendingHintsCache: @unchecked Sendable {
     }
 
     /// The pending hints for `key`, from the cache when still valid, else from `load`.
-    public func hints(for key: Key, connection: MariaDBConnection, load: () throws -> [Hint]) throws -> [Hint] {
+    /// The encoded answer for `key`: `encode` runs only when the visible hints (or `variant`, what
+    /// else shapes the answer, such as the labels' language) differ from the last answer encoded for
+    /// the same cache entry, so steady polling skips building the JSON.
+    public func answer(for key: Key, variant: String, connection: MariaDBConnection, load: () throws -> [Hint],
+                       encode: ([Hint]) -> [UInt8]) throws -> [UInt8] {
+        let found = try lookUp(key, connection: connection, load: load)
+        let ids = found.hints.map(\.id)
+        if let encoded = found.encoded, encoded.hintIDs == ids, encoded.variant == variant { return encoded.body }
+        let body = encode(found.hints)
+        lock.lock()
+        if entries[key]?.version == found.version { entries[key]?.encoded = (ids, variant, body) }
+        lock.unlock()
+        return body
+    }
+
+    private func lookUp(_ key: Key, connection: MariaDBConnection,
+                        load: () throws -> [Hint]) throws -> (hints: [Hint], version: Version, encoded: (hintIDs: [Int], variant: String, body: [UInt8])?) {
         let now = Self.monotonicSeconds()
         let current = try currentVersion(connection: connection, now: now)
         lock.lock()
@@ -59,14 +78,15 @@ public final class PendingHintsCache: @unchecked Sendable {
         lock.unlock()
         let epoch = Int(Date().timeIntervalSince1970)
         if let cached, cached.version == current, now - cached.storedAt < entryMaxAge {
-            return cached.hints.filter { ($0.createdAtEpoch ?? epoch) >= epoch - key.seconds }
+            let visible = cached.hints.filter { ($0.createdAtEpoch ?? epoch) >= epoch - key.seconds }
+            return (visible, current, cached.encoded)
         }
         let fresh = try load()
         lock.lock()
         if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-        entries[key] = Entry(version: current, storedAt: now, hints: fresh)
+        entries[key] = Entry(version: current, storedAt: now, hints: fresh, encoded: nil)
         lock.unlock()
-        return fresh
+        return (fresh, current, nil)
     }
 
     /// Called after this process changed a hint, so its own next poll never sees the old state.

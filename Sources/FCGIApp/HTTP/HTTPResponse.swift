@@ -13,12 +13,19 @@ struct HTTPResponse: Sendable {
     }
 
     /// Every JSON answer carries the same content type and `no-store`, as the API promises.
+    static let jsonHeaders = [("Content-Type", "application/json; charset=utf-8"), ("Cache-Control", "no-store")]
+
     static func json(_ value: JSONValue, status: Int = 200, extraHeaders: [(String, String)] = []) -> HTTPResponse {
         HTTPResponse(
             status: status,
-            headers: [("Content-Type", "application/json; charset=utf-8"), ("Cache-Control", "no-store")] + extraHeaders,
+            headers: jsonHeaders + extraHeaders,
             body: JSONWriter.bytes(value)
         )
+    }
+
+    /// A JSON body encoded earlier (the poll cache keeps answers encoded), with the same headers.
+    static func jsonBody(_ body: [UInt8], status: Int = 200) -> HTTPResponse {
+        HTTPResponse(status: status, headers: jsonHeaders, body: body)
     }
 
     static func text(_ text: String, status: Int = 200, contentType: String = "text/plain; charset=utf-8") -> HTTPResponse {

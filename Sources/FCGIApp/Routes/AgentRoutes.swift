@@ -29,15 +29,17 @@ enum AgentRoutes {
         let agentID = try principal.agentScope(requested: query.optionalPositiveID("agent_id"))
         let connection = try context.database()
         let key = PendingHintsCache.Key(agentID: agentID, conversationID: conversationID, seconds: seconds)
-        let hints = try context.pollCache.hints(for: key, connection: connection) {
-            try HintStore(connection: connection).pending(agentID: agentID, conversationID: conversationID, seconds: seconds)
-        }
         let language = settings.service.language
-        return .json(.object([
-            ("success", .bool(true)),
-            ("enabled", .bool(true)),
-            ("hints", .array(hints.map { $0.json(language: language, includeMessageBody: true) })),
-        ]))
+        let body = try context.pollCache.answer(for: key, variant: language, connection: connection) {
+            try HintStore(connection: connection).pending(agentID: agentID, conversationID: conversationID, seconds: seconds)
+        } encode: { hints in
+            JSONWriter.bytes(.object([
+                ("success", .bool(true)),
+                ("enabled", .bool(true)),
+                ("hints", .array(hints.map { $0.json(language: language, includeMessageBody: true) })),
+            ]))
+        }
+        return .jsonBody(body)
     }
 
     static func conversationHints(_ request: HTTPRequest, _ parameters: RouteParameters, _ context: RequestContext) throws -> HTTPResponse {
