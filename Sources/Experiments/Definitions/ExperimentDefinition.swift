@@ -84,7 +84,9 @@ public struct ExperimentDefinition: Sendable, Equatable {
             initialStatus: status, allocation: allocation, salt: document["salt"]?.stringValue ?? key)
     }
 
-    static func isName(_ text: String) -> Bool {
+    /// Experiment keys and variant names: 1–64 characters of `a-z 0-9 - _`, so they are safe as
+    /// file names and as URL path segments.
+    public static func isName<S: StringProtocol>(_ text: S) -> Bool {
         !text.isEmpty && text.utf8.count <= 64
             && text.utf8.allSatisfy { (97...122).contains($0) || (48...57).contains($0) || $0 == 45 || $0 == 95 }
     }

@@ -1,6 +1,8 @@
+import Experiments
+
 /// The single routing table. Patterns are literal segments plus `{id}` placeholders that accept only
-/// positive 32-bit integers and `{key}` placeholders that accept only names of 1–64 characters
-/// `a-z 0-9 - _`, so handlers never see a malformed id or key.
+/// positive 32-bit integers and `{key}` placeholders that accept only experiment keys
+/// (`ExperimentDefinition.isName`), so handlers never see a malformed id or key.
 struct Router: Sendable {
     typealias Handler = @Sendable (HTTPRequest, RouteParameters, RequestContext) throws -> HTTPResponse
 
@@ -39,7 +41,7 @@ struct Router: Sendable {
                 if pattern.first == "{" {
                     let name = String(pattern.dropFirst().dropLast())
                     if name == "key" {
-                        if RouteParameters.isKey(actual) { parameters.key = String(actual) } else { invalidID = name }
+                        if ExperimentDefinition.isName(actual) { parameters.key = String(actual) } else { invalidID = name }
                     } else if let id = RouteParameters.positiveID(actual) {
                         parameters.ids[name] = id
                     } else {
@@ -74,11 +76,6 @@ struct RouteParameters: Sendable {
     var key = ""
 
     func id(_ name: String = "id") -> Int { ids[name] ?? 0 }
-
-    static func isKey<S: StringProtocol>(_ text: S) -> Bool {
-        !text.isEmpty && text.utf8.count <= 64
-            && text.utf8.allSatisfy { (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2d || $0 == 0x5f }
-    }
 
     static func positiveID<S: StringProtocol>(_ text: S) -> Int? {
         guard !text.isEmpty, text.count <= 10, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
