@@ -32,9 +32,16 @@ public final class PendingHintsCache: @unchecked Sendable {
         let version: Version
         let storedAt: Double
         let hints: [Hint]
-        /// The answer last encoded from this entry, and which hints it showed (older ones drop out
-        /// of the `seconds` window as time passes, so the same entry can give different answers).
-        var encoded: (hintIDs: [Int], variant: String, body: [UInt8])?
+        /// The answer last encoded from this entry and how many of its hints it showed. Hints only
+        /// ever leave the `seconds` window as time passes, so the visible hints of one entry at any
+        /// two moments are nested sets: the same count means the same hints.
+        var encoded: (visibleCount: Int, variant: String, body: [UInt8])?
+
+        func visible(since cutoff: Int, now epoch: Int) -> Int {
+            var count = 0
+            for hint in hints where (hint.createdAtEpoch ?? epoch) >= cutoff { count += 1 }
+            return count
+        }
     }
 
     private let lock = NSLock()
@@ -53,40 +60,41 @@ public final class PendingHintsCache: @unchecked Sendable {
         self.capacity = capacity
     }
 
-    /// The pending hints for `key`, from the cache when still valid, else from `load`.
-    /// The encoded answer for `key`: `encode` runs only when the visible hints (or `variant`, what
-    /// else shapes the answer, such as the labels' language) differ from the last answer encoded for
-    /// the same cache entry, so steady polling skips building the JSON.
+    /// The encoded pending-hints answer for `key`, from the cache when still valid, else from
+    /// `load`. `encode` runs only when the visible hints (or `variant`, what else shapes the answer,
+    /// such as the labels' language) differ from the last answer encoded for the same cache entry,
+    /// so steady polling neither queries nor builds JSON.
     public func answer(for key: Key, variant: String, connection: MariaDBConnection, load: () throws -> [Hint],
                        encode: ([Hint]) -> [UInt8]) throws -> [UInt8] {
-        let found = try lookUp(key, connection: connection, load: load)
-        let ids = found.hints.map(\.id)
-        if let encoded = found.encoded, encoded.hintIDs == ids, encoded.variant == variant { return encoded.body }
-        let body = encode(found.hints)
-        lock.lock()
-        if entries[key]?.version == found.version { entries[key]?.encoded = (ids, variant, body) }
-        lock.unlock()
-        return body
-    }
-
-    private func lookUp(_ key: Key, connection: MariaDBConnection,
-                        load: () throws -> [Hint]) throws -> (hints: [Hint], version: Version, encoded: (hintIDs: [Int], variant: String, body: [UInt8])?) {
         let now = Self.monotonicSeconds()
         let current = try currentVersion(connection: connection, now: now)
-        lock.lock()
-        let cached = entries[key]
-        lock.unlock()
         let epoch = Int(Date().timeIntervalSince1970)
-        if let cached, cached.version == current, now - cached.storedAt < entryMaxAge {
-            let visible = cached.hints.filter { ($0.createdAtEpoch ?? epoch) >= epoch - key.seconds }
-            return (visible, current, cached.encoded)
+        let cutoff = epoch - key.seconds
+        lock.lock()
+        if let cached = entries[key], cached.version == current, now - cached.storedAt < entryMaxAge {
+            let visibleCount = cached.visible(since: cutoff, now: epoch)
+            if let encoded = cached.encoded, encoded.visibleCount == visibleCount, encoded.variant == variant {
+                lock.unlock()
+                return encoded.body
+            }
+            lock.unlock()
+            let visible = cached.hints.filter { ($0.createdAtEpoch ?? epoch) >= cutoff }
+            return remember(encode(visible), visibleCount: visible.count, variant: variant, for: key, version: current)
         }
+        lock.unlock()
         let fresh = try load()
         lock.lock()
         if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
         entries[key] = Entry(version: current, storedAt: now, hints: fresh, encoded: nil)
         lock.unlock()
-        return (fresh, current, nil)
+        return remember(encode(fresh), visibleCount: fresh.count, variant: variant, for: key, version: current)
+    }
+
+    private func remember(_ body: [UInt8], visibleCount: Int, variant: String, for key: Key, version: Version) -> [UInt8] {
+        lock.lock()
+        if entries[key]?.version == version { entries[key]?.encoded = (visibleCount, variant, body) }
+        lock.unlock()
+        return body
     }
 
     /// Called after this process changed a hint, so its own next poll never sees the old state.

@@ -29,7 +29,8 @@ struct Authenticator: Sendable {
                 throw APIError.unauthorized("unsupported authorization scheme; use Bearer")
             }
             let token = authorization[authorization.utf8.index(after: space)...]
-            return Identity(principal: try verify(String(token).trimmed), isAmbient: false)
+            let padded = token.first == " " || token.first == "\t" || token.last == " " || token.last == "\t"
+            return Identity(principal: try verify(padded ? String(token).trimmed : String(token)), isAmbient: false)
         }
         if let token = cookie(named: cookieName, in: request.header("HTTP_COOKIE")) {
             return Identity(principal: try verify(token), isAmbient: true)

@@ -73,7 +73,10 @@ struct AppConfiguration: Sendable {
             timeZone: timeZone
         )
         socketPath = values["COACHING_SOCKET"] ?? ".runtime/dev/coaching.sock"
-        requestThreads = integer("COACHING_THREADS", 4, 1...512)
+        // Requests are short (a cached poll, a one-row write), so one thread per core keeps the cores
+        // busy without the context switches of more threads; a database on another host adds
+        // latency per request, and then more threads pay off.
+        requestThreads = integer("COACHING_THREADS", max(2, ProcessInfo.processInfo.activeProcessorCount), 1...512)
         jwtSecret = values["COACHING_JWT_SECRET"] ?? ""
         cookieName = values["COACHING_COOKIE_NAME"] ?? "coaching_token"
         bodyLimit = integer("COACHING_BODY_LIMIT", 1_048_576, 1024...(64 * 1_048_576))

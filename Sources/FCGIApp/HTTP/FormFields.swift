@@ -12,6 +12,7 @@ struct FormFields {
     init(decoding text: String, source: String) throws(APIError) {
         if text.isEmpty { return }
         let bytes = Array(text.utf8)
+        var members: [(String, JSONValue)] = []
         var pairs = 0
         var start = 0
         while start < bytes.count {
@@ -33,8 +34,16 @@ struct FormFields {
             }
             guard !name.isEmpty else { continue }
             let path = try Self.keyPath(name, source: source)
-            json = Self.insert(.string(value), at: path[...], into: json)
+            let existing = members.firstIndex { $0.0 == path[0] }
+            if path.count == 1 {
+                if existing == nil { members.append((name, .string(value))) } // first occurrence wins
+            } else if let existing {
+                members[existing].1 = Self.insert(.string(value), at: path.dropFirst(), into: members[existing].1)
+            } else {
+                members.append((path[0], Self.insert(.string(value), at: path.dropFirst(), into: .null)))
+            }
         }
+        json = .object(members)
     }
 
     /// First value of a plain field, as text.

@@ -6,8 +6,20 @@ struct HTTPRequest: Sendable {
     let method: String
     let path: String
     let queryString: String
-    let params: [String: String]
+    let params: CGIParams
     let body: [UInt8]
+
+    init(method: String, path: String, queryString: String, params: CGIParams, body: [UInt8]) {
+        self.method = method
+        self.path = path
+        self.queryString = queryString
+        self.params = params
+        self.body = body
+    }
+
+    init(method: String, path: String, queryString: String, params: [String: String], body: [UInt8]) {
+        self.init(method: method, path: path, queryString: queryString, params: CGIParams(params), body: body)
+    }
 
     func param(_ name: String) -> String? { params[name] }
 
@@ -28,8 +40,10 @@ struct HTTPRequest: Sendable {
     /// The body as fields, whatever its encoding (JSON object or form). Empty bodies are empty objects.
     func bodyFields() throws(APIError) -> BodyFields {
         if body.isEmpty { return BodyFields(.object([])) }
-        switch mediaType {
-        case "application/json"?, "text/json"?, nil where body.first == UInt8(ascii: "{"):
+        // Without a content type, a body that opens like an object is read as JSON.
+        let media = mediaType ?? (body.first == UInt8(ascii: "{") ? "application/json" : nil)
+        switch media {
+        case "application/json"?, "text/json"?:
             let value: JSONValue
             do {
                 value = try JSONParser.parse(body)

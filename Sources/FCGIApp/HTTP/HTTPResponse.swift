@@ -33,13 +33,20 @@ struct HTTPResponse: Sendable {
                      body: Array(text.utf8))
     }
 
-    func serializedHead() -> [UInt8] {
-        var head = "Status: \(status) \(HTTPResponse.reason(status))\r\n"
-        for (name, value) in headers {
-            head += "\(name): \(value)\r\n"
+    /// The CGI reply: `Status:` line, headers, a blank line and the body, in one buffer.
+    func serialized() -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(160 + headers.count * 48 + body.count)
+        func line(_ parts: String...) {
+            for part in parts { bytes.append(contentsOf: part.utf8) }
+            bytes.append(contentsOf: [0x0D, 0x0A])
         }
-        head += "Content-Length: \(body.count)\r\n\r\n"
-        return Array(head.utf8)
+        line("Status: ", String(status), " ", HTTPResponse.reason(status))
+        for (name, value) in headers { line(name, ": ", value) }
+        line("Content-Length: ", String(body.count))
+        bytes.append(contentsOf: [0x0D, 0x0A])
+        bytes.append(contentsOf: body)
+        return bytes
     }
 
     static func reason(_ status: Int) -> String {

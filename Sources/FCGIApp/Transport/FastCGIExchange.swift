@@ -14,9 +14,7 @@ struct FastCGIExchange: Sendable {
     let logger: Logger
 
     func answer(_ request: UnsafeMutablePointer<FCGX_Request>, context: RequestContext) {
-        let response = respond(to: request, context: context)
-        var bytes = response.serializedHead()
-        bytes.append(contentsOf: response.body)
+        let bytes = respond(to: request, context: context).serialized()
         bytes.withUnsafeBufferPointer { buffer in
             buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
                 _ = FCGX_PutStr($0, Int32(buffer.count), request.pointee.out)
@@ -51,35 +49,28 @@ struct FastCGIExchange: Sendable {
         var body: [UInt8] = []
         if expected > 0 { body.reserveCapacity(min(expected, limit)) }
         var tooLarge = false
-        var chunk = [CChar](repeating: 0, count: 16 * 1024)
-        while true {
-            let read = chunk.withUnsafeMutableBufferPointer { FCGX_GetStr($0.baseAddress, Int32($0.count), stream) }
-            if read <= 0 { break }
-            if tooLarge || body.count + Int(read) > limit {
-                tooLarge = true
-                continue
-            }
-            chunk.withUnsafeBufferPointer { buffer in
-                buffer.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: Int(read)) {
-                    body.append(contentsOf: UnsafeBufferPointer(start: $0, count: Int(read)))
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 16 * 1024) { chunk in
+            while true {
+                let read = Int(FCGX_GetStr(chunk.baseAddress, Int32(chunk.count), stream))
+                if read <= 0 { break }
+                if tooLarge || body.count + read > limit {
+                    tooLarge = true
+                    continue
+                }
+                UnsafeRawBufferPointer(start: chunk.baseAddress, count: read).withMemoryRebound(to: UInt8.self) {
+                    body.append(contentsOf: $0)
                 }
             }
         }
         return tooLarge ? nil : body
     }
 
-    /// The FastCGI params the service reads; only these are copied out of libfcgi's list.
-    static let paramNames: [String] = [
-        "REQUEST_METHOD", "REQUEST_URI", "DOCUMENT_URI", "QUERY_STRING", "CONTENT_LENGTH", "CONTENT_TYPE",
-        "HTTP_AUTHORIZATION", "HTTP_COOKIE", "HTTP_ORIGIN", "HTTP_REFERER", "HTTP_HOST", "HTTP_SEC_FETCH_SITE",
-        "COACHING_HTTP_HOST", "SERVER_PORT", "COACHING_AUTH_USER_ID", "COACHING_AUTH_ROLE",
-    ]
-    private static let paramNameBytes = paramNames.map { Array($0.utf8) }
+    private static let paramNameBytes = CGIParams.names.map { Array($0.utf8) }
 
     /// One pass over libfcgi's `NAME=value` entries, comparing bytes so that only the params read
     /// become strings; the first occurrence of a name wins.
-    static func copyParams(_ envp: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> [String: String] {
-        var params = [String: String](minimumCapacity: paramNames.count)
+    static func copyParams(_ envp: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CGIParams {
+        var params = CGIParams()
         guard var cursor = envp else { return params }
         while let entry = cursor.pointee {
             cursor += 1
@@ -87,11 +78,9 @@ struct FastCGIExchange: Sendable {
             let length = equals - entry
             for (index, name) in paramNameBytes.enumerated() where name.count == length {
                 guard name.withUnsafeBytes({ memcmp($0.baseAddress!, entry, length) }) == 0 else { continue }
-                if params[paramNames[index]] == nil {
-                    let value = equals + 1
-                    params[paramNames[index]] = String(decoding: UnsafeRawBufferPointer(start: value, count: strlen(value)),
-                                                       as: UTF8.self)
-                }
+                let value = equals + 1
+                params.setFirst(at: index, String(decoding: UnsafeRawBufferPointer(start: value, count: strlen(value)),
+                                                  as: UTF8.self))
                 break
             }
         }
