@@ -1,8 +1,10 @@
 import MariaDB
 
 /// What `/coaching/health` reports. Unhealthy (503) when the database cannot be reached; degraded
-/// (still 200, `status: "degraded"`) when no worker heartbeat is fresh while messages wait, or
-/// when an LLM circuit is open.
+/// (still 200, `status: "degraded"`, with the `reasons`) when hints are late or poorer than they
+/// should be: no worker heartbeat is fresh while messages wait, a message has waited longer than
+/// `backlogSeconds`, an LLM circuit is open, or a cost cap is reached (hints then come from the
+/// fallback or not at all).
 public struct HealthReport: Sendable {
     public var databaseReachable: Bool
     public var queueDepth: Int?
@@ -10,13 +12,45 @@ public struct HealthReport: Sendable {
     public var liveWorkers: Int?
     public var lastHeartbeatSeconds: Int?
     public var openCircuits: Int?
+    /// Spend (settled plus reserved) in the current hour and day windows, and their caps.
+    public var hourSpent: Double?
+    public var daySpent: Double?
+    public var hourCap: Double?
+    public var dayCap: Double?
+
+    /// A message waiting longer than this is a backlog (SPEC: a hint within about two seconds).
+    public static let backlogSeconds = 60
 
     public var isHealthy: Bool { databaseReachable }
 
-    public var isDegraded: Bool {
-        guard databaseReachable else { return true }
-        if (openCircuits ?? 0) > 0 { return true }
-        return (liveWorkers ?? 0) == 0 && (queueDepth ?? 0) > 0
+    public var isDegraded: Bool { !degradedReasons.isEmpty }
+
+    public var degradedReasons: [String] {
+        guard databaseReachable else { return ["database_unreachable"] }
+        var reasons: [String] = []
+        if (liveWorkers ?? 0) == 0 && (queueDepth ?? 0) > 0 { reasons.append("no_live_worker") }
+        if (oldestPendingSeconds ?? 0) > Self.backlogSeconds { reasons.append("queue_backlog") }
+        if (openCircuits ?? 0) > 0 { reasons.append("llm_circuit_open") }
+        if let hourSpent, let hourCap, hourSpent >= hourCap { reasons.append("hourly_cost_cap_reached") }
+        if let daySpent, let dayCap, daySpent >= dayCap { reasons.append("daily_cost_cap_reached") }
+        return reasons
+    }
+
+    /// Adds the cost windows, judged against the caps in effect.
+    public mutating func addBudget(hourCap: Double, dayCap: Double, connection: MariaDBConnection) {
+        guard databaseReachable,
+              let rows = try? connection.query("""
+                SELECT window_kind, reserved + spent FROM coaching_budget_windows
+                WHERE (window_kind = 'hour' AND window_start = DATE_FORMAT(NOW(), '%Y-%m-%d %H:00:00'))
+                   OR (window_kind = 'day' AND window_start = DATE_FORMAT(NOW(), '%Y-%m-%d 00:00:00'))
+                """) else { return }
+        self.hourCap = hourCap
+        self.dayCap = dayCap
+        hourSpent = 0
+        daySpent = 0
+        for row in rows {
+            if row.string(0) == "hour" { hourSpent = row.double(1) ?? 0 } else { daySpent = row.double(1) ?? 0 }
+        }
     }
 
     public static func check(connection: MariaDBConnection?) -> HealthReport {
@@ -59,6 +93,13 @@ public struct HealthReport: Sendable {
                 ("last_heartbeat_seconds", .optional(lastHeartbeatSeconds)),
             ])),
             ("llm", .object([("circuits_open", .optional(openCircuits))])),
+            ("budget", .object([
+                ("hour_spent", hourSpent.map(JSONValue.double) ?? .null),
+                ("hour_cap", hourCap.map(JSONValue.double) ?? .null),
+                ("day_spent", daySpent.map(JSONValue.double) ?? .null),
+                ("day_cap", dayCap.map(JSONValue.double) ?? .null),
+            ])),
+            ("reasons", .array(degradedReasons.map(JSONValue.string))),
         ])
     }
 }

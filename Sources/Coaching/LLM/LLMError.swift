@@ -17,6 +17,19 @@ public enum LLMError: Error, Sendable, Equatable {
     /// The client was shut down before the call finished.
     case cancelled
 
+    /// A short, fixed label for metrics (never the free text of a transport error).
+    public var metricsKind: String {
+        switch self {
+        case .timeout: return "timeout"
+        case .http(let status, _): return status == 429 ? "http_429" : status >= 500 ? "http_5xx" : "http_4xx"
+        case .transport: return "transport"
+        case .circuitOpen: return "circuit_open"
+        case .invalidResponse: return "invalid_response"
+        case .responseTooLarge: return "too_large"
+        case .cancelled: return "cancelled"
+        }
+    }
+
     /// Whether this outcome says the service is unwell (it counts towards opening the circuit).
     var indicatesServiceFailure: Bool {
         switch self {

@@ -300,8 +300,10 @@ public final class AnalysisWorker: @unchecked Sendable {
                                              enabledTypes: coaching.enabledHintTypes, language: service.language)
             scope = cacheScope
             let cache = HintCache(connection: connection)
-            if let entry = try cache.lookup(messages: input.messages, scope: cacheScope,
-                                            threshold: coaching.cacheSimilarityThreshold) {
+            let entry = try cache.lookup(messages: input.messages, scope: cacheScope,
+                                         threshold: coaching.cacheSimilarityThreshold)
+            PipelineMetrics.cacheLookup(hit: entry != nil)
+            if let entry {
                 try cache.recordHit(entry)
                 guard entry.output.hasHint else { return try finish(claim, job, .noHint) }
                 let draft = HintWriter.Draft(output: entry.output, modelUsed: entry.modelUsed ?? coaching.model,
@@ -473,6 +475,8 @@ public final class AnalysisWorker: @unchecked Sendable {
         switch result {
         case .success(let response):
             let cost = call.price.cost(promptTokens: response.promptTokens, completionTokens: response.completionTokens)
+            PipelineMetrics.llmCall(model: call.model, result: "ok", latencyMilliseconds: response.latencyMilliseconds,
+                                    promptTokens: response.promptTokens, completionTokens: response.completionTokens, cost: cost)
             // Settling the call and recording its outcome are one transaction: a crash between them
             // cannot leave a paid answer unrecorded and make the job call the model again.
             var saved: Hint?
@@ -516,6 +520,8 @@ public final class AnalysisWorker: @unchecked Sendable {
                 completionTokens = completion
             }
             let cost = call.price.cost(promptTokens: promptTokens, completionTokens: completionTokens)
+            PipelineMetrics.llmCall(model: call.model, result: error.metricsKind, latencyMilliseconds: nil,
+                                    promptTokens: promptTokens, completionTokens: completionTokens, cost: cost)
             try ledger.settle(call.reservation, promptTokens: promptTokens, completionTokens: completionTokens, cost: cost,
                               latencyMilliseconds: nil, outcome: "error", error: "\(error)")
             switch error {

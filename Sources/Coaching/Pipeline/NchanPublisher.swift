@@ -31,10 +31,37 @@ public struct NchanPublisher: HintPublisher {
             ])),
         ])
         let status = post(path: "/publish/agent-\(hint.agentID)", body: JSONWriter.bytes(event))
+        PipelineMetrics.pushPublish(delivered: (200..<300).contains(status))
         if !(200..<300).contains(status) {
             logger.warning("push publish failed; polling will deliver the hint",
                            metadata: ["hint_id": "\(hint.id)", "status": "\(status)"])
         }
+    }
+
+    /// How many subscribers nginx's nchan holds right now, on every channel (its `nchan_stub_status`
+    /// page on the publisher socket); nil when the page cannot be read.
+    public func subscriberCount() -> Int? {
+        guard let easy = curl_easy_init() else { return nil }
+        defer { curl_easy_cleanup(easy) }
+        let page = ResponseBuffer()
+        CurlBridge.set(easy, CURLOPT_UNIX_SOCKET_PATH, string: socketPath)
+        CurlBridge.set(easy, CURLOPT_URL, string: "http://localhost/nchan-status")
+        CurlBridge.set(easy, CURLOPT_NOSIGNAL, 1)
+        CurlBridge.set(easy, CURLOPT_TIMEOUT_MS, 1000)
+        CurlBridge.set(easy, CURLOPT_WRITEFUNCTION, pointer: unsafeBitCast(appendBody, to: UnsafeRawPointer.self))
+        let unmanaged = Unmanaged.passRetained(page)
+        defer { unmanaged.release() }
+        CurlBridge.set(easy, CURLOPT_WRITEDATA, pointer: UnsafeRawPointer(unmanaged.toOpaque()))
+        guard curl_easy_perform(easy) == CURLE_OK, CurlBridge.integerInfo(easy, CURLINFO_RESPONSE_CODE) == 200 else { return nil }
+        return Self.subscribers(inStatusPage: String(decoding: page.bytes, as: UTF8.self))
+    }
+
+    /// The `subscribers: N` line of an `nchan_stub_status` page.
+    static func subscribers(inStatusPage page: String) -> Int? {
+        for line in page.split(separator: "\n") where line.hasPrefix("subscribers:") {
+            return Int(line.dropFirst("subscribers:".count).trimmingCharacters(in: .whitespaces))
+        }
+        return nil
     }
 
     /// Returns the HTTP status, or 0 when the request could not be made.
@@ -57,6 +84,18 @@ public struct NchanPublisher: HintPublisher {
             return CurlBridge.integerInfo(easy, CURLINFO_RESPONSE_CODE) ?? 0
         }
     }
+}
+
+private final class ResponseBuffer {
+    var bytes: [UInt8] = []
+}
+
+private let appendBody: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = { data, size, count, context in
+    guard let data, let context else { return 0 }
+    let buffer = Unmanaged<ResponseBuffer>.fromOpaque(context).takeUnretainedValue()
+    guard buffer.bytes.count < 65_536 else { return 0 }
+    UnsafeRawBufferPointer(start: data, count: size * count).withMemoryRebound(to: UInt8.self) { buffer.bytes.append(contentsOf: $0) }
+    return size * count
 }
 
 private let discardBody: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = { _, size, count, _ in

@@ -101,6 +101,7 @@ public struct QueueClaim {
             WHERE id = ? AND status = 'processing' AND locked_by = ?
             """, [.text(outcome.queueStatus), .text(outcome.rawValue), .optional(hintID), .optional(mergedInto),
                   .optional(error), .int(job.id), .text(workerID)])
+        if changed.affectedRows > 0 { PipelineMetrics.outcome(outcome) }
         return changed.affectedRows > 0
     }
 

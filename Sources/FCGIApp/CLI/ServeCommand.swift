@@ -32,6 +32,7 @@ struct ServeCommand: ParsableCommand {
         // Before any thread exists, so that the stop signals reach only sigwait.
         let stopSignals = StopSignals.block()
         MariaDBLibrary.initialize()
+        let metrics = ServiceMetrics.bootstrap()
         let settingsProvider = SettingsProvider(maxAge: configuration.settingsMaxAge)
         let authenticator = Authenticator(secret: configuration.jwtSecret, cookieName: configuration.cookieName,
                                           trustNginxIdentity: configuration.trustNginxIdentity)
@@ -45,10 +46,11 @@ struct ServeCommand: ParsableCommand {
             threadCount: configuration.requestThreads,
             bodyLimit: configuration.bodyLimit,
             router: RouteTable.make(),
+            metrics: metrics,
             logger: logger
         ) {
             RequestContext(configuration: frozen, settingsProvider: settingsProvider, authenticator: authenticator,
-                           prompts: prompts, pollCache: pollCache, messagesQueued: { worker?.wake() },
+                           prompts: prompts, pollCache: pollCache, metrics: metrics, messagesQueued: { worker?.wake() },
                            logger: Logger(label: "coaching.request"))
         }
         try worker?.start()

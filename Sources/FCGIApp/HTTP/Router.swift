@@ -8,16 +8,20 @@ struct Router: Sendable {
 
     private struct Route: Sendable {
         let method: String
+        let pattern: String
         let segments: [Substring]
         let handler: Handler
     }
+
+    /// The route label of a request no route matched.
+    static let unmatched = "unmatched"
 
     private var routes: [Route] = []
     /// Routes without placeholders by exact path, so the common polls skip the pattern scan.
     private var literalRoutes: [String: [Route]] = [:]
 
     mutating func add(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
-        let route = Route(method: method, segments: pattern.split(separator: "/"), handler: handler)
+        let route = Route(method: method, pattern: pattern, segments: pattern.split(separator: "/"), handler: handler)
         routes.append(route)
         if !pattern.contains("{") {
             literalRoutes["/" + route.segments.joined(separator: "/"), default: []].append(route)
@@ -25,8 +29,15 @@ struct Router: Sendable {
     }
 
     func handle(_ request: HTTPRequest, context: RequestContext) throws -> HTTPResponse {
+        var route = Router.unmatched
+        return try handle(request, context: context, route: &route)
+    }
+
+    /// Also tells which pattern answered (for metrics), or `unmatched`.
+    func handle(_ request: HTTPRequest, context: RequestContext, route matched: inout String) throws -> HTTPResponse {
         if let candidates = literalRoutes[request.path] {
             if let route = candidates.first(where: { $0.method == request.method }) {
+                matched = route.pattern
                 return try route.handler(request, RouteParameters(), context)
             }
         }
@@ -58,6 +69,7 @@ struct Router: Sendable {
                 continue
             }
             if route.method == request.method {
+                matched = route.pattern
                 return try route.handler(request, parameters, context)
             }
             allowed.append(route.method)

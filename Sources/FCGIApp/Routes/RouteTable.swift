@@ -31,6 +31,7 @@ enum RouteTable {
         router.add("POST", "/coaching/admin/experiments/{key}/conclude", ExperimentRoutes.conclude)
         // Operations.
         router.add("GET", "/coaching/health", OpsRoutes.health)
+        router.add("GET", "/coaching/metrics", OpsRoutes.metrics)
         return router
     }
 }

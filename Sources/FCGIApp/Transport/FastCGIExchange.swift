@@ -1,4 +1,5 @@
 import CFastCGI
+import Dispatch
 import Logging
 
 #if canImport(Glibc)
@@ -12,19 +13,27 @@ struct FastCGIExchange: Sendable {
     let router: Router
     let bodyLimit: Int
     let logger: Logger
+    let metrics: ServiceMetrics?
 
     func answer(_ request: UnsafeMutablePointer<FCGX_Request>, context: RequestContext) {
-        let bytes = respond(to: request, context: context).serialized()
+        let started = DispatchTime.now().uptimeNanoseconds
+        var route = Router.unmatched
+        var method = "GET"
+        let response = respond(to: request, context: context, route: &route, method: &method)
+        let bytes = response.serialized()
         bytes.withUnsafeBufferPointer { buffer in
             buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
                 _ = FCGX_PutStr($0, Int32(buffer.count), request.pointee.out)
             }
         }
+        metrics?.recordRequest(route: route, method: Self.knownMethods.contains(method) ? method : "other", status: response.status,
+                               nanoseconds: Int64(DispatchTime.now().uptimeNanoseconds - started))
     }
 
-    private func respond(to request: UnsafeMutablePointer<FCGX_Request>, context: RequestContext) -> HTTPResponse {
+    private func respond(to request: UnsafeMutablePointer<FCGX_Request>, context: RequestContext,
+                         route: inout String, method: inout String) -> HTTPResponse {
         let params = Self.copyParams(request.pointee.envp)
-        let method = params["REQUEST_METHOD"] ?? "GET"
+        method = params["REQUEST_METHOD"] ?? "GET"
         let uri = params["REQUEST_URI"] ?? "/"
         let path = params["DOCUMENT_URI"] ?? String(uri.split(separator: "?", maxSplits: 1).first ?? "/")
         let query = params["QUERY_STRING"] ?? ""
@@ -36,7 +45,7 @@ struct FastCGIExchange: Sendable {
         }
         let httpRequest = HTTPRequest(method: method, path: path, queryString: query, params: params, body: body)
         do {
-            return try router.handle(httpRequest, context: context)
+            return try router.handle(httpRequest, context: context, route: &route)
         } catch {
             if let apiError = APIError.from(error) { return apiError.response }
             logger.error("request failed", metadata: ["path": "\(path)", "error": "\(error)"])
@@ -65,6 +74,7 @@ struct FastCGIExchange: Sendable {
         return tooLarge ? nil : body
     }
 
+    private static let knownMethods: Set<String> = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
     private static let paramNameBytes = CGIParams.names.map { Array($0.utf8) }
 
     /// One pass over libfcgi's `NAME=value` entries, comparing bytes so that only the params read

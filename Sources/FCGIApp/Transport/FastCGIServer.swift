@@ -29,11 +29,11 @@ final class FastCGIServer: @unchecked Sendable {
     private let stopping = ManagedAtomicFlag()
     private let finished = DispatchGroup()
 
-    init(socketPath: String, threadCount: Int, bodyLimit: Int, router: Router,
+    init(socketPath: String, threadCount: Int, bodyLimit: Int, router: Router, metrics: ServiceMetrics? = nil,
          logger: Logger, makeContext: @escaping @Sendable () -> RequestContext) {
         self.socketPath = socketPath
         self.threadCount = threadCount
-        self.exchange = FastCGIExchange(router: router, bodyLimit: bodyLimit, logger: logger)
+        self.exchange = FastCGIExchange(router: router, bodyLimit: bodyLimit, logger: logger, metrics: metrics)
         self.logger = logger
         self.makeContext = makeContext
     }

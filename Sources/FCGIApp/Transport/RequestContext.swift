@@ -11,19 +11,22 @@ final class RequestContext {
     let authenticator: Authenticator
     let pollCache: PendingHintsCache
     let prompts: PromptCatalog
+    /// The process's metrics registry; nil where metrics are not exported (tools, tests).
+    let metrics: ServiceMetrics?
     /// Tells this process's analysis workers that messages were just queued (does nothing without workers).
     let messagesQueued: @Sendable () -> Void
     let logger: Logger
     private var connection: MariaDBConnection?
 
     init(configuration: AppConfiguration, settingsProvider: SettingsProvider, authenticator: Authenticator,
-         prompts: PromptCatalog, pollCache: PendingHintsCache = PendingHintsCache(), messagesQueued: @escaping @Sendable () -> Void = {},
-         logger: Logger) {
+         prompts: PromptCatalog, pollCache: PendingHintsCache = PendingHintsCache(), metrics: ServiceMetrics? = nil,
+         messagesQueued: @escaping @Sendable () -> Void = {}, logger: Logger) {
         self.configuration = configuration
         self.settingsProvider = settingsProvider
         self.authenticator = authenticator
         self.pollCache = pollCache
         self.prompts = prompts
+        self.metrics = metrics
         self.messagesQueued = messagesQueued
         self.logger = logger
     }

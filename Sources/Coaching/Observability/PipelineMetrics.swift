@@ -1,0 +1,44 @@
+import Metrics
+
+/// The pipeline's counters and timers, through swift-metrics so the domain never depends on how
+/// they are exported (`coaching serve` exports them as Prometheus text at `/coaching/metrics`; in
+/// unit tests nothing is bootstrapped and they cost nothing). Names follow Prometheus conventions:
+/// base units, `_total` for counters.
+public enum PipelineMetrics {
+    /// One recorded message outcome (SPEC §4.2), counted when the queue row took it.
+    public static func outcome(_ outcome: MessageOutcome) {
+        Counter(label: "coaching_message_outcomes_total", dimensions: [("outcome", outcome.rawValue)]).increment()
+    }
+
+    /// One finished LLM call: `result` is `ok`, `invalid` (answered, but not a usable hint) or the
+    /// error kind.
+    public static func llmCall(model: String, result: String, latencyMilliseconds: Int?, promptTokens: Int,
+                               completionTokens: Int, cost: Double) {
+        Counter(label: "coaching_llm_calls_total", dimensions: [("model", model), ("result", result)]).increment()
+        if let latencyMilliseconds {
+            Timer(label: "coaching_llm_request_duration_seconds", dimensions: [("model", model)])
+                .recordMilliseconds(latencyMilliseconds)
+        }
+        if promptTokens > 0 {
+            Counter(label: "coaching_llm_tokens_total", dimensions: [("model", model), ("kind", "prompt")])
+                .increment(by: promptTokens)
+        }
+        if completionTokens > 0 {
+            Counter(label: "coaching_llm_tokens_total", dimensions: [("model", model), ("kind", "completion")])
+                .increment(by: completionTokens)
+        }
+        if cost > 0 {
+            FloatingPointCounter(label: "coaching_llm_cost_usd_total", dimensions: [("model", model)]).increment(by: cost)
+        }
+    }
+
+    /// One look-up in the hint cache (SPEC §4.7).
+    public static func cacheLookup(hit: Bool) {
+        Counter(label: "coaching_hint_cache_lookups_total", dimensions: [("result", hit ? "hit" : "miss")]).increment()
+    }
+
+    /// One publish of a hint to an agent's push channel.
+    public static func pushPublish(delivered: Bool) {
+        Counter(label: "coaching_push_publishes_total", dimensions: [("result", delivered ? "ok" : "failed")]).increment()
+    }
+}
