@@ -451,6 +451,26 @@ def test_no_hint_answers_are_recorded_with_their_cost(pipeline, factory, fake_ll
     assert len(calls) == 1 and calls[0]["outcome"] == "no_hint" and float(calls[0]["cost"]) > 0
 
 
+def test_info_logs_hold_no_customer_text_hint_text_or_key(pipeline, factory, fake_llm, stack):
+    log = Path(stack.env["COACHING_RUNTIME"]) / "app.log"
+    start = log.stat().st_size
+    marker = "Zebra%d" % time.time_ns()
+    pipeline.configure("openai")
+    fake_llm.scenario(content=json.dumps({"has_hint": True, "hint_type": "objection",
+                                          "hint_text": "Mostre o valor antes do preço " + marker,
+                                          "suggestions": ["Posso te mostrar o que está incluído?"]}))
+    agent, conversation, message = scene(factory, content=OBJECTION + " " + marker)
+    pipeline.listener_insert(message, conversation, agent.id)
+    assert pipeline.outcome(message) == "hint"
+    assert marker in pipeline.hints_for(message)[0]["hint_text"]
+    time.sleep(0.5)
+    with open(log, "rb") as handle:
+        handle.seek(start)
+        written = handle.read().decode("utf-8", "replace")
+    assert marker not in written
+    assert "sk-test-key" not in written
+
+
 def test_retry_after_is_honoured_then_the_call_succeeds(pipeline, factory, fake_llm):
     pipeline.configure("openai")
     fake_llm.queue([{"status": 429, "retry_after": 1}, {"mode": "normal"}])
