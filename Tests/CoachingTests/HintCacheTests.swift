@@ -33,3 +33,23 @@ final class HintCacheTests: XCTestCase {
         }
     }
 }
+
+final class HintCacheContextTests: XCTestCase {
+    func testContextDependentAnswersAreTheContextTypesAndShortNoHintReplies() {
+        XCTAssertTrue(HintCache.dependsOnContext(hintType: .question, hasHint: true, normalised: "qual o prazo de entrega"))
+        XCTAssertTrue(HintCache.dependsOnContext(hintType: .closingOpportunity, hasHint: true, normalised: "sim"))
+        XCTAssertFalse(HintCache.dependsOnContext(hintType: .objection, hasHint: true, normalised: "achei caro"))
+        XCTAssertTrue(HintCache.dependsOnContext(hintType: nil, hasHint: false, normalised: "sim pode ser"))
+        XCTAssertFalse(HintCache.dependsOnContext(hintType: nil, hasHint: false, normalised: "vou verificar com a minha equipe"))
+    }
+
+    func testContextHashFollowsOnlyTheLastTurns() {
+        let older = AnalysisInput.Turn(speaker: .customer, text: "Oi")
+        let asked = AnalysisInput.Turn(speaker: .agent, text: "Posso fechar o pedido?")
+        let answered = AnalysisInput.Turn(speaker: .customer, text: "Quero o plano anual")
+        XCTAssertEqual(HintCache.contextHash([older, answered, asked]), HintCache.contextHash([answered, asked]))
+        XCTAssertNotEqual(HintCache.contextHash([answered, asked]), HintCache.contextHash([asked, answered]))
+        XCTAssertEqual(HintCache.contextHash([AnalysisInput.Turn(speaker: .agent, text: "Posso  FECHAR o pedido?")]),
+                       HintCache.contextHash([asked]))
+    }
+}

@@ -598,6 +598,34 @@ def test_cache_serves_repeated_and_similar_messages_within_one_scope(pipeline, f
     assert len([r for r in fake_llm.requests() if tag in json.dumps(r, ensure_ascii=False)]) == 2
 
 
+def test_a_context_dependent_hint_is_reused_only_after_the_same_turns(pipeline, factory, fake_llm):
+    import uuid
+
+    tag = uuid.uuid4().hex[:8]
+    reply = "Sim, pode ser %s" % tag
+    pipeline.configure("openai", realtime={"use_cache": True, "cache_similarity_threshold": 0.8,
+                                           "min_message_length": 1})
+    fake_llm.scenario(content=json.dumps({"has_hint": True, "hint_type": "closing_opportunity",
+                                          "hint_text": "O cliente aceitou: confirme o pedido agora.",
+                                          "suggestions": ["Posso gerar o pedido?"]}))
+    agent = factory.agent()
+
+    def run(agent_turn):
+        conversation = factory.conversation(agent.id)
+        factory.message(conversation, content="Quero o plano anual com suporte.", age_seconds=60)
+        factory.message(conversation, content=agent_turn, sender_type="agent", age_seconds=30)
+        message = factory.message(conversation, content=reply, age_seconds=0)
+        pipeline.listener_insert(message, conversation, agent.id)
+        return pipeline.outcome(message)
+
+    assert run("Posso fechar o pedido agora com 10% de desconto?") == "hint"
+    # The same words after another question mean something else: the model is asked again.
+    assert run("Quer que eu envie o contrato para o jurídico revisar antes?") == "hint"
+    # After the same turns as the first conversation, the stored answer is served.
+    assert run("Posso fechar o pedido agora com 10% de desconto?") == "cached"
+    assert len([r for r in fake_llm.requests() if tag in json.dumps(r, ensure_ascii=False)]) == 2
+
+
 def test_expired_cache_entries_are_not_served(pipeline, factory, fake_llm):
     import uuid
 

@@ -300,7 +300,7 @@ public final class AnalysisWorker: @unchecked Sendable {
                                              enabledTypes: coaching.enabledHintTypes, language: service.language)
             scope = cacheScope
             let cache = HintCache(connection: connection)
-            let entry = try cache.lookup(messages: input.messages, scope: cacheScope,
+            let entry = try cache.lookup(messages: input.messages, context: input.context, scope: cacheScope,
                                          threshold: coaching.cacheSimilarityThreshold)
             PipelineMetrics.cacheLookup(hit: entry != nil)
             if let entry {
@@ -489,7 +489,7 @@ public final class AnalysisWorker: @unchecked Sendable {
                                   outcome: output.hasHint ? "hint" : "no_hint", error: nil)
                 if let scope = call.cacheScope {
                     try? HintCache(connection: connection).store(
-                        messages: call.input.messages, scope: scope, output: output,
+                        messages: call.input.messages, context: call.input.context, scope: scope, output: output,
                         modelUsed: response.model.isEmpty ? call.model : response.model,
                         ttlMinutes: call.settings.coaching.cacheTTLMinutes)
                 }

@@ -6,6 +6,8 @@ import MariaDB
 /// changes the answer (model, variant and template hash, enabled types, language); within that scope
 /// an exact match on the normalised message is tried first, then similar messages found through
 /// MinHash band keys — an index lookup per band — scored by Jaccard similarity of their word sets.
+/// An entry whose answer depends on the conversation so far (`dependsOnContext`) is served only
+/// where the last turns before the message are the same as when it was stored.
 public struct HintCache {
     public struct Scope: Sendable {
         public let hash: String
@@ -24,6 +26,11 @@ public struct HintCache {
         public let similarity: Double
     }
 
+    /// Turns before the analysed message(s) that a context-dependent entry must share.
+    static let contextTurns = 2
+    /// Hint types whose advice follows from what was said before rather than from the message alone.
+    static let contextDependentTypes: Set<HintType> = [.question, .closingOpportunity, .escalationNeeded]
+
     static let bands = 8
     static let rowsPerBand = 3
     static let maxCandidates = 32
@@ -34,14 +41,17 @@ public struct HintCache {
         self.connection = connection
     }
 
-    public func lookup(messages: [String], scope: Scope, threshold: Double) throws -> Entry? {
+    public func lookup(messages: [String], context: [AnalysisInput.Turn], scope: Scope, threshold: Double) throws -> Entry? {
         let normalised = Self.normalise(messages.joined(separator: " "))
         guard !normalised.isEmpty else { return nil }
-        let exact = Self.sha256(scope.hash + "\n" + normalised)
+        let contextHash = Self.contextHash(context)
+        let exactKeys = [Self.exactKey(scope: scope, normalised: normalised, contextHash: nil),
+                         Self.exactKey(scope: scope, normalised: normalised, contextHash: contextHash)]
         if let row = try connection.query("""
-            SELECT id, hint_type, hint_text, suggestions, model_used, has_hint FROM realtime_coaching_cache
-            WHERE message_hash = ? AND expires_at > NOW()
-            """, [.text(exact)]).first {
+            SELECT id, hint_type, hint_text, suggestions, model_used, has_hint, normalized_text, context_hash
+            FROM realtime_coaching_cache
+            WHERE message_hash IN (?, ?) AND expires_at > NOW()
+            """, exactKeys.map { .text($0) }).first(where: { Self.servable($0, contextHash: contextHash) }) {
             return entry(row, similarity: 1)
         }
         guard threshold < 1 else { return nil }
@@ -50,36 +60,41 @@ public struct HintCache {
         guard !keys.isEmpty else { return nil }
         let marks = Array(repeating: "?", count: keys.count).joined(separator: ",")
         let rows = try connection.query("""
-            SELECT c.id, c.hint_type, c.hint_text, c.suggestions, c.model_used, c.has_hint, c.normalized_text
+            SELECT c.id, c.hint_type, c.hint_text, c.suggestions, c.model_used, c.has_hint, c.normalized_text,
+                   c.context_hash
             FROM (SELECT DISTINCT cache_id FROM coaching_cache_bands WHERE band_hash IN (\(marks)) LIMIT \(Self.maxCandidates)) b
             JOIN realtime_coaching_cache c ON c.id = b.cache_id
             WHERE c.scope_hash = ? AND c.expires_at > NOW()
             """, keys.map { .int($0) } + [.text(scope.hash)])
         var best: (SQLRow, Double)?
-        for row in rows {
+        for row in rows where Self.servable(row, contextHash: contextHash) {
             let similarity = Self.jaccard(words, Self.words(row.string(6) ?? ""))
             if similarity >= threshold, similarity > (best?.1 ?? 0) { best = (row, similarity) }
         }
         return best.flatMap { entry($0.0, similarity: $0.1) }
     }
 
-    public func store(messages: [String], scope: Scope, output: AnalysisOutput, modelUsed: String, ttlMinutes: Int) throws {
+    public func store(messages: [String], context: [AnalysisInput.Turn], scope: Scope, output: AnalysisOutput,
+                      modelUsed: String, ttlMinutes: Int) throws {
         guard ttlMinutes > 0 else { return }
         let normalised = Self.normalise(messages.joined(separator: " "))
         guard !normalised.isEmpty else { return }
-        let exact = Self.sha256(scope.hash + "\n" + normalised)
+        let contextHash = Self.contextHash(context)
+        let dependent = Self.dependsOnContext(hintType: output.hintType, hasHint: output.hasHint, normalised: normalised)
+        let exact = Self.exactKey(scope: scope, normalised: normalised, contextHash: dependent ? contextHash : nil)
         try connection.transaction {
             let suggestions = JSONWriter.string(.array(output.suggestions.map(JSONValue.string)))
             let inserted = try connection.execute("""
                 INSERT INTO realtime_coaching_cache
-                    (message_hash, hint_type, hint_text, suggestions, model_used, expires_at, scope_hash, normalized_text, has_hint)
-                VALUES (?, ?, ?, ?, ?, NOW() + INTERVAL ? MINUTE, ?, ?, ?)
+                    (message_hash, hint_type, hint_text, suggestions, model_used, expires_at, scope_hash, normalized_text,
+                     has_hint, context_hash)
+                VALUES (?, ?, ?, ?, ?, NOW() + INTERVAL ? MINUTE, ?, ?, ?, ?)
                 ON DUPLICATE KEY UPDATE hint_type = VALUES(hint_type), hint_text = VALUES(hint_text),
                     suggestions = VALUES(suggestions), model_used = VALUES(model_used), expires_at = VALUES(expires_at),
-                    has_hint = VALUES(has_hint), id = LAST_INSERT_ID(id)
+                    has_hint = VALUES(has_hint), context_hash = VALUES(context_hash), id = LAST_INSERT_ID(id)
                 """, [.text(exact), .optional(output.hintType?.rawValue), .text(output.hintText), .text(suggestions),
                       .text(String(modelUsed.prefix(50))), .int(ttlMinutes), .text(scope.hash), .text(normalised),
-                      .int(output.hasHint ? 1 : 0)])
+                      .int(output.hasHint ? 1 : 0), .text(contextHash)])
             for key in Self.bandKeys(words: Self.words(normalised), scope: scope.hash) {
                 try connection.execute("INSERT IGNORE INTO coaching_cache_bands (band_hash, cache_id) VALUES (?, ?)",
                                        [.int(key), .int(inserted.lastInsertID)])
@@ -97,6 +112,32 @@ public struct HintCache {
                 try connection.execute("DELETE FROM realtime_coaching_cache WHERE id = ? AND expires_at <= NOW()", [.int(id)])
             }
         }
+    }
+
+    /// Whether an answer follows from the conversation so far: the context-dependent hint types, and
+    /// "no hint" for a reply of a few words ("sim", "pode ser"), which means something only after
+    /// what was asked.
+    static func dependsOnContext(hintType: HintType?, hasHint: Bool, normalised: String) -> Bool {
+        if hasHint { return hintType.map(contextDependentTypes.contains) ?? false }
+        return words(normalised).count < 4
+    }
+
+    /// The exact-match key: the message within its scope, plus the last turns for an answer that
+    /// depends on them, so one message can hold an answer per context.
+    static func exactKey(scope: Scope, normalised: String, contextHash: String?) -> String {
+        sha256(scope.hash + "\n" + normalised + (contextHash.map { "\n" + $0 } ?? ""))
+    }
+
+    static func contextHash(_ context: [AnalysisInput.Turn]) -> String {
+        sha256(context.suffix(contextTurns).map { "\($0.speaker.rawValue):\(normalise($0.text))" }.joined(separator: "\n"))
+    }
+
+    /// Rows with columns 1 = hint_type, 5 = has_hint, 6 = normalized_text, 7 = context_hash.
+    private static func servable(_ row: SQLRow, contextHash: String) -> Bool {
+        let hasHint = row.bool(5) ?? true
+        guard dependsOnContext(hintType: row.string(1).flatMap(HintType.init(rawValue:)), hasHint: hasHint,
+                               normalised: row.string(6) ?? "") else { return true }
+        return row.string(7) == contextHash
     }
 
     public func recordHit(_ entry: Entry) throws {
