@@ -63,6 +63,8 @@ public final class AnalysisWorker: @unchecked Sendable {
     private var stopping = false
     private var woken = false
     private var client: (key: String, client: OpenAIClient)?
+    /// Models already reported as priced at the default, so the notice appears once per model.
+    private var unpricedModels: Set<String> = []
     private let finished = DispatchGroup()
 
     public init(configuration: Configuration, settingsProvider: SettingsProvider, publisher: HintPublisher,
@@ -334,7 +336,12 @@ public final class AnalysisWorker: @unchecked Sendable {
             return try finish(claim, job, .filtered(.prefilter))
         }
         let (price, known) = service.priceTable.price(for: coaching.model)
-        if !known { logger.notice("unknown model priced at the default", metadata: ["model": "\(coaching.model)"]) }
+        if !known {
+            state.lock()
+            let first = unpricedModels.insert(coaching.model).inserted
+            state.unlock()
+            if first { logger.notice("unknown model priced at the default", metadata: ["model": "\(coaching.model)"]) }
+        }
         let rendered = prompt.template.render(input)
         let promptEstimate = (rendered.system.utf8.count + rendered.user.utf8.count) / 3 + 16
         let worstCase = price.cost(promptTokens: promptEstimate, completionTokens: service.maxTokens)
