@@ -1,14 +1,15 @@
 import Foundation
 import MariaDB
 
-/// Answers repeated polls without a database query while nothing changed.
+/// Answers repeated polls without a database query while nothing changed for the agent.
 ///
 /// Agents poll every few seconds and almost every poll finds nothing new. The cache remembers each
-/// (agent, conversation, window) answer together with the hints table's *version*: the highest hint
-/// id and hint-event id (a new hint, a view, a rating or a used suggestion moves one of them) plus
-/// this process's own writes. The version is read at most every `versionMaxAge` by whichever thread
-/// finds it stale, so another process's change is seen within that time; an answer is also never
-/// older than `entryMaxAge`. Hints that leave the time window are dropped at serve time.
+/// (agent, conversation, window) answer with the *generation* it was read at. Whichever thread finds
+/// the change feed older than `versionMaxAge` reads it (`HintChangeFeed`: the new rows of the hints
+/// and hint-events tables) and marks only the agents whose hints changed, so a new hint for one
+/// agent does not send every other agent's next poll to the database. This process's own writes
+/// mark their agent at once; an answer is also never older than `entryMaxAge` (the bound for
+/// writers outside this product). Hints that leave the time window are dropped at serve time.
 public final class PendingHintsCache: @unchecked Sendable {
     public struct Key: Hashable, Sendable {
         public let agentID: Int
@@ -22,14 +23,8 @@ public final class PendingHintsCache: @unchecked Sendable {
         }
     }
 
-    struct Version: Equatable {
-        var maxHintID = -1
-        var maxEventID = -1
-        var localWrites = 0
-    }
-
     private struct Entry {
-        let version: Version
+        let generation: Int
         let storedAt: Double
         let hints: [Hint]
         /// The answer last encoded from this entry and how many of its hints it showed. Hints only
@@ -45,10 +40,13 @@ public final class PendingHintsCache: @unchecked Sendable {
     }
 
     private let lock = NSLock()
-    private var version = Version()
-    private var versionCheckedAt = -Double.infinity
+    private var feed = HintChangeFeed()
+    private var generation = 0
+    /// The generation at which every answer, or one agent's answers, last changed.
+    private var everythingChangedAt = 0
+    private var agentChangedAt: [Int: Int] = [:]
+    private var checkedAt = -Double.infinity
     private var refreshing = false
-    private var localWrites = 0
     private var entries: [Key: Entry] = [:]
     private let versionMaxAge: Double
     private let entryMaxAge: Double
@@ -67,11 +65,12 @@ public final class PendingHintsCache: @unchecked Sendable {
     public func answer(for key: Key, variant: String, connection: MariaDBConnection, load: () throws -> [Hint],
                        encode: ([Hint]) -> [UInt8]) throws -> [UInt8] {
         let now = Self.monotonicSeconds()
-        let current = try currentVersion(connection: connection, now: now)
+        let current = try currentGeneration(connection: connection, now: now)
         let epoch = Int(Date().timeIntervalSince1970)
         let cutoff = epoch - key.seconds
         lock.lock()
-        if let cached = entries[key], cached.version == current, now - cached.storedAt < entryMaxAge {
+        if let cached = entries[key], cached.generation >= everythingChangedAt,
+           cached.generation >= agentChangedAt[key.agentID] ?? 0, now - cached.storedAt < entryMaxAge {
             let visibleCount = cached.visible(since: cutoff, now: epoch)
             if let encoded = cached.encoded, encoded.visibleCount == visibleCount, encoded.variant == variant {
                 lock.unlock()
@@ -79,61 +78,68 @@ public final class PendingHintsCache: @unchecked Sendable {
             }
             lock.unlock()
             let visible = cached.hints.filter { ($0.createdAtEpoch ?? epoch) >= cutoff }
-            return remember(encode(visible), visibleCount: visible.count, variant: variant, for: key, version: current)
+            return remember(encode(visible), visibleCount: visible.count, variant: variant, for: key, generation: current)
         }
         lock.unlock()
         let fresh = try load()
         lock.lock()
         if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-        entries[key] = Entry(version: current, storedAt: now, hints: fresh, encoded: nil)
+        entries[key] = Entry(generation: current, storedAt: now, hints: fresh, encoded: nil)
         lock.unlock()
-        return remember(encode(fresh), visibleCount: fresh.count, variant: variant, for: key, version: current)
+        return remember(encode(fresh), visibleCount: fresh.count, variant: variant, for: key, generation: current)
     }
 
-    private func remember(_ body: [UInt8], visibleCount: Int, variant: String, for key: Key, version: Version) -> [UInt8] {
+    private func remember(_ body: [UInt8], visibleCount: Int, variant: String, for key: Key, generation: Int) -> [UInt8] {
         lock.lock()
-        if entries[key]?.version == version { entries[key]?.encoded = (visibleCount, variant, body) }
+        if entries[key]?.generation == generation { entries[key]?.encoded = (visibleCount, variant, body) }
         lock.unlock()
         return body
     }
 
-    /// Called after this process changed a hint, so its own next poll never sees the old state.
-    public func noteLocalWrite() {
+    /// Called after this process changed one of `agentID`'s hints (nil: any agent's), so its own
+    /// next poll never sees the old state.
+    public func noteLocalWrite(agentID: Int?) {
         lock.lock()
-        localWrites += 1
-        version.localWrites = localWrites
+        generation += 1
+        if let agentID { agentChangedAt[agentID] = generation } else { everythingChangedAt = generation }
         lock.unlock()
     }
 
-    private func currentVersion(connection: MariaDBConnection, now: Double) throws -> Version {
+    private func currentGeneration(connection: MariaDBConnection, now: Double) throws -> Int {
         lock.lock()
-        if now - versionCheckedAt < versionMaxAge || refreshing {
-            let value = version
+        if now - checkedAt < versionMaxAge || refreshing {
+            let value = generation
             lock.unlock()
             return value
         }
         refreshing = true
+        var reader = feed
         lock.unlock()
+        let changes: HintChangeFeed.Changes
         do {
-            let row = try connection.query("""
-                SELECT (SELECT COALESCE(MAX(id), 0) FROM realtime_coaching_hints),
-                       (SELECT COALESCE(MAX(id), 0) FROM coaching_hint_events)
-                """).first
-            lock.lock()
-            version.maxHintID = row?.int(0) ?? 0
-            version.maxEventID = row?.int(1) ?? 0
-            version.localWrites = localWrites
-            versionCheckedAt = now
-            refreshing = false
-            let value = version
-            lock.unlock()
-            return value
+            changes = try reader.poll(connection)
         } catch {
             lock.lock()
             refreshing = false
             lock.unlock()
             throw error
         }
+        lock.lock()
+        feed = reader
+        if changes != .none { generation += 1 }
+        switch changes {
+        case .none: break
+        case .everything:
+            everythingChangedAt = generation
+            agentChangedAt.removeAll(keepingCapacity: true)
+        case .agents(let agents):
+            for agent in agents { agentChangedAt[agent] = generation }
+        }
+        checkedAt = now
+        refreshing = false
+        let value = generation
+        lock.unlock()
+        return value
     }
 
     static func monotonicSeconds() -> Double {

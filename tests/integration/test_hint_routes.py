@@ -13,6 +13,7 @@ from conftest import (
     db_timestamp,
     ids,
     json_body,
+    wait_until,
 )
 
 PENDING_ROUTES = ["/api/coaching/hints/pending", "/coaching/pending-hints"]
@@ -133,6 +134,55 @@ def test_pending_hints_only_show_own_hints(api, factory, coaching_enabled, route
     theirs = factory.hint(conv, b.id, age_seconds=1)  # b was assigned before
     assert ids(json_body(pending(api, a, conv, route=route))["hints"]) == [mine]
     assert ids(json_body(pending(api, b, conv, route=route))["hints"]) == [theirs]
+
+
+def poll_ids(api, user, conv):
+    return ids(json_body(pending(api, user, conv))["hints"])
+
+
+def test_a_hint_saved_by_another_process_reaches_a_cached_poll(api, factory, coaching_enabled):
+    agent = factory.agent()
+    conv = factory.conversation(agent.id)
+    assert poll_ids(api, agent, conv) == []
+    assert poll_ids(api, agent, conv) == []  # now answered from the poll cache
+    hint = factory.hint(conv, agent.id)  # a plain INSERT, as a worker on another host does
+    wait_until(lambda: poll_ids(api, agent, conv) == [hint], timeout=2, message="the new hint in the poll")
+
+
+def test_a_view_recorded_by_another_process_reaches_a_cached_poll(api, factory, db, coaching_enabled):
+    agent = factory.agent()
+    conv = factory.conversation(agent.id)
+    hint = factory.hint(conv, agent.id)
+    assert json_body(pending(api, agent, conv))["hints"][0]["viewed_at"] is None
+    db.execute("UPDATE realtime_coaching_hints SET viewed_at = NOW() WHERE id = %s", (hint,))
+    db.execute("INSERT INTO coaching_hint_events (hint_id, agent_id, event) VALUES (%s, %s, 'viewed')", (hint, agent.id))
+    wait_until(lambda: json_body(pending(api, agent, conv))["hints"][0]["viewed_at"] is not None, timeout=2,
+               message="viewed_at in the poll")
+
+
+def test_a_hint_committed_after_a_newer_one_still_reaches_a_cached_poll(api, factory, stack, coaching_enabled):
+    import pymysql
+
+    slow, quick = factory.agent(), factory.agent()
+    slow_conv, quick_conv = factory.conversation(slow.id), factory.conversation(quick.id)
+    assert poll_ids(api, slow, slow_conv) == []
+    other = pymysql.connect(autocommit=False, charset="utf8mb4", **stack.db_params())
+    try:
+        with other.cursor() as cursor:
+            # Takes the lower id now, commits last.
+            cursor.execute("INSERT INTO realtime_coaching_hints (conversation_id, agent_id, hint_type, hint_text, "
+                           "suggestions, created_at) VALUES (%s, %s, 'objection', 'late', '[]', NOW())",
+                           (slow_conv, slow.id))
+            late = cursor.lastrowid
+            factory.hint_ids.append(late)
+        newer = factory.hint(quick_conv, quick.id)
+        assert newer > late
+        wait_until(lambda: poll_ids(api, quick, quick_conv) == [newer], timeout=2, message="the newer hint")
+        assert poll_ids(api, slow, slow_conv) == []
+        other.commit()
+    finally:
+        other.close()
+    wait_until(lambda: poll_ids(api, slow, slow_conv) == [late], timeout=2, message="the late hint in the poll")
 
 
 # ---------------------------------------------------------------------------

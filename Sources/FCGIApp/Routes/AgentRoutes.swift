@@ -83,7 +83,7 @@ enum AgentRoutes {
 
     static func markViewed(hintID: Int, principal: Principal, context: RequestContext) throws -> HTTPResponse {
         let viewedAt = try HintStore(connection: context.database()).markViewed(id: hintID, agentID: Caller.agentID(principal))
-        context.pollCache.noteLocalWrite()
+        context.pollCache.noteLocalWrite(agentID: try Caller.agentID(principal))
         return .json(.object([("success", .bool(true)), ("viewed_at", .string(viewedAt))]))
     }
 
@@ -109,7 +109,7 @@ enum AgentRoutes {
         let reason = try body.string("reason")
         try HintStore(connection: context.database())
             .setFeedback(id: hintID, agentID: Caller.agentID(principal), feedback: feedback, reason: reason)
-        context.pollCache.noteLocalWrite()
+        context.pollCache.noteLocalWrite(agentID: try Caller.agentID(principal))
         return .json(.object([("success", .bool(true)), ("feedback", .string(feedback.rawValue))]))
     }
 
@@ -121,7 +121,7 @@ enum AgentRoutes {
         }
         let text = try HintStore(connection: context.database())
             .useSuggestion(id: parameters.id(), agentID: Caller.agentID(principal), index: index)
-        context.pollCache.noteLocalWrite()
+        context.pollCache.noteLocalWrite(agentID: try Caller.agentID(principal))
         return .json(.object([("success", .bool(true)), ("suggestion", .string(text))]))
     }
 
