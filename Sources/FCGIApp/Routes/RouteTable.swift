@@ -29,6 +29,10 @@ enum RouteTable {
         router.add("POST", "/coaching/admin/experiments/{key}/pause", ExperimentRoutes.pause)
         router.add("POST", "/coaching/admin/experiments/{key}/resume", ExperimentRoutes.resume)
         router.add("POST", "/coaching/admin/experiments/{key}/conclude", ExperimentRoutes.conclude)
+        // Admin: settings.
+        router.add("GET", "/coaching/admin/settings", SettingsRoutes.show)
+        router.add("POST", "/coaching/admin/settings", SettingsRoutes.update)
+        router.add("POST", "/coaching/admin/settings/validate", SettingsRoutes.validate)
         // Operations.
         router.add("GET", "/coaching/health", OpsRoutes.health)
         return router
