@@ -5,10 +5,7 @@ enum LegacyRoutes {
     static func stats(_ request: HTTPRequest, _ parameters: RouteParameters, _ context: RequestContext) throws -> HTTPResponse {
         let principal = try Caller.authenticate(request, context)
         let query = try request.query().fields
-        let periodText = try query.string("period") ?? StatsPeriod.day.rawValue
-        guard let period = StatsPeriod(rawValue: periodText) else {
-            throw APIError.badRequest("period must be one of 1h, 24h, 7d, 30d", field: "period")
-        }
+        let period = try query.period()
         let requested = try query.optionalPositiveID("agent_id")
         let agentID: Int?
         if requested == nil, principal.canReadOtherAgents {
