@@ -101,21 +101,12 @@ public struct ActivityReport {
 }
 
 extension ActivityReport.Activity {
-    public var json: JSONValue {
+    /// `language` names the hint types' labels.
+    public func json(language: String) -> JSONValue {
         let cache = cacheHitRate
         return .object([
             ("period", .string(period.rawValue)),
-            ("hints_by_type", .array(hintsByType.map { row in
-                .object([
-                    ("hint_type", .string(row.hintType)),
-                    ("hints", .int(row.total)),
-                    ("viewed", .int(row.viewed)),
-                    ("helpful", .int(row.helpful)),
-                    ("not_helpful", .int(row.notHelpful)),
-                    ("suggestions_used", .int(row.suggestionsUsed)),
-                    ("cost", .double(row.totalCost)),
-                ])
-            })),
+            ("hints_by_type", .array(hintsByType.map { $0.json(language: language) })),
             ("outcomes", .array(outcomes.map { .object([("outcome", .string($0.outcome)), ("messages", .int($0.messages))]) })),
             ("cache", .object([
                 ("hits", .int(cache.hits)),

@@ -20,6 +20,6 @@ final class ActivityReportTests: XCTestCase {
         XCTAssertEqual(activity.cacheHitRate.rate, 0.2)
         activity.outcomes = [("merged", 3)]
         XCTAssertNil(activity.cacheHitRate.rate)
-        XCTAssertEqual(activity.json["cache"]?["hit_rate"], .null)
+        XCTAssertEqual(activity.json(language: "en")["cache"]?["hit_rate"], .null)
     }
 }

@@ -15,11 +15,6 @@ STATS = "/coaching/admin/stats"
 
 
 @pytest.fixture
-def admin(factory):
-    return factory.user("admin")
-
-
-@pytest.fixture
 def cost_rows(db):
     """Rollup rows under a model and variants no other test uses: today, yesterday and 40 days ago."""
     tag = uuid.uuid4().hex[:8]
@@ -160,11 +155,11 @@ def test_stats_count_what_the_pipeline_recorded(api, db, factory, admin, queue_r
 
     # hints per type: the hints of the period, all agents
     def types(body):
-        return {r["hint_type"]: r["hints"] for r in body["hints_by_type"]}
+        return {r["hint_type"]: r["total"] for r in body["hints_by_type"]}
     assert types(after).get("objection", 0) - types(before).get("objection", 0) == 2
     assert types(after).get("buying_signal", 0) - types(before).get("buying_signal", 0) == 1
     for row in after["hints_by_type"]:
-        assert set(row) == {"hint_type", "hints", "viewed", "helpful", "not_helpful", "suggestions_used", "cost"}
+        assert set(row) == {"hint_type", "label", "total", "viewed", "helpful", "not_helpful", "suggestions_used", "total_cost"}
     assert set(after["queue"]) == {"pending", "processing"}
 
 
@@ -184,7 +179,7 @@ def test_stats_match_the_readme_sql(api, db, admin, queue_rows):
     day = json_body(api.get(STATS, user=admin))
     assert day["period"] == "24h"
     sql_types = {r["hint_type"]: int(r["hints"]) for r in db.query(readme_sql("hints per type and rating in the last 24 h"))}
-    assert {r["hint_type"]: r["hints"] for r in day["hints_by_type"]} == sql_types
+    assert {r["hint_type"]: r["total"] for r in day["hints_by_type"]} == sql_types
 
     costs = json_body(api.get(COSTS + "?days=30", user=admin))
     sql_daily = db.query(readme_sql("the true daily spend by model and variant of the last 30 days"))

@@ -30,11 +30,6 @@ SERVICE_KEYS = (
 )
 
 
-@pytest.fixture
-def admin(factory):
-    return factory.user("admin")
-
-
 def rows(db):
     """The three settings rows as stored (None when absent)."""
     found = {r["key"]: r for r in db.query(

@@ -17,28 +17,8 @@ HOSTILE = '<img src=x onerror="window.__pwned=1">'
 
 
 @pytest.fixture
-def admin(factory):
-    return factory.user("admin")
-
-
-@pytest.fixture
-def open_page(browser, stack):
-    contexts = []
-
-    def open_(user=None, locale="en-US"):
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
-        contexts.append(context)
-        page = context.new_page()
-        page.errors = []
-        page.console_errors = []
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
-        page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
-        page.goto(stack.base_url + PAGE + ("#token=" + user.token if user is not None else ""))
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
+def open_page(open_admin_page):
+    return lambda user=None, locale="en-US": open_admin_page(PAGE, user, locale)
 
 
 def field(page, path):

@@ -31,18 +31,7 @@ enum LegacyRoutes {
                 ("avg_cost_per_hint", .double(average)),
                 ("avg_latency_ms", summary.averageLatencyMilliseconds.map(JSONValue.double) ?? .null),
             ])),
-            ("by_type", .array(types.map { type in
-                .object([
-                    ("hint_type", .string(type.hintType)),
-                    ("label", .string(HintType.label(for: type.hintType, language: language))),
-                    ("total", .int(type.total)),
-                    ("viewed", .int(type.viewed)),
-                    ("helpful", .int(type.helpful)),
-                    ("not_helpful", .int(type.notHelpful)),
-                    ("suggestions_used", .int(type.suggestionsUsed)),
-                    ("total_cost", .double(type.totalCost)),
-                ])
-            })),
+            ("by_type", .array(types.map { $0.json(language: language) })),
         ]))
     }
 

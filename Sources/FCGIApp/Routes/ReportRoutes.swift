@@ -18,6 +18,7 @@ enum ReportRoutes {
         _ = try Caller.staff(request, context, changing: false, subject: "stats")
         let period = try request.query().fields.period()
         let activity = try ActivityReport(connection: context.database()).compute(period: period)
-        return .json(.object([("success", .bool(true))] + (activity.json.objectValue ?? [])))
+        let language = try context.settings().service.language
+        return .json(.object([("success", .bool(true))] + (activity.json(language: language).objectValue ?? [])))
     }
 }

@@ -228,7 +228,7 @@ function renderTypes(stats) {
         type: 'bar',
         data: {
             labels: rows.map((r) => hintLabel(lang, r.hint_type)),
-            datasets: [{ label: t.cols.hints, data: rows.map((r) => r.hints),
+            datasets: [{ label: t.cols.hints, data: rows.map((r) => r.total),
                          backgroundColor: rows.map((r) => TYPE_COLOURS[r.hint_type] || PALETTE[6]) }]
         },
         options: { indexAxis: 'y', scales: { x: { beginAtZero: true, ticks: { precision: 0 } } }, plugins: { legend: { display: false } } }
@@ -238,11 +238,11 @@ function renderTypes(stats) {
             attrs: { 'data-hint-type': r.hint_type },
             cells: [
                 { text: hintLabel(lang, r.hint_type) },
-                { name: 'hints', text: fmtInt(lang, r.hints), value: r.hints },
+                { name: 'hints', text: fmtInt(lang, r.total), value: r.total },
                 { name: 'viewed', text: fmtInt(lang, r.viewed), value: r.viewed },
                 { name: 'helpful', text: fmtInt(lang, r.helpful), value: r.helpful },
                 { name: 'not_helpful', text: fmtInt(lang, r.not_helpful), value: r.not_helpful },
-                { name: 'cost', text: fmtMoney(lang, r.cost), value: r.cost }
+                { name: 'cost', text: fmtMoney(lang, r.total_cost), value: r.total_cost }
             ]
         })));
 }
