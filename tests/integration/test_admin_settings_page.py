@@ -105,12 +105,19 @@ def test_check_then_save_from_the_page(open_page, db, admin, settings_rows):
     page.wait_for_selector('[data-testid="save-done"][data-result="valid"]', timeout=10000)
     assert rows(db) == before, "checking writes nothing"
 
+    # meanwhile the chat system's own settings page changes another key of the same row: the page
+    # sends only what its admin changed, so that edit survives
+    db.execute("UPDATE settings SET `value` = JSON_SET(`value`, '$.realtime_coaching.cache_ttl_minutes', 77)"
+               " WHERE `key` = 'conversation_settings'")
+
     page.click('[data-testid="save"]')
     page.wait_for_selector('[data-testid="save-done"][data-result="saved"]', timeout=10000)
     assert page.locator('[data-testid="save-error"]').is_hidden()
     stored = rows(db)
     rc = json.loads(stored["conversation_settings"]["value"])["realtime_coaching"]
     assert rc["min_message_length"] == 17 and rc["temperature"] == 0.3
+    assert rc["cache_ttl_minutes"] == 77
+    assert field_input(page, "realtime_coaching.cache_ttl_minutes").input_value() == "77"
     assert rc["hint_types"]["escalation_needed"] is False and rc["hint_types"]["objection"] is True
     service = json.loads(stored["realtime_coaching_service"]["value"])
     assert service["language"] == "en"

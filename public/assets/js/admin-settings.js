@@ -449,7 +449,15 @@ function collect() {
                 else out[field.key] = input.value;
             }
         });
-        body[section] = out;
+        /* Only what the admin changed: the server merges key by key, so a value edited meanwhile
+         * elsewhere (the chat system's own settings page writes the same row) is not overwritten
+         * with the copy this page loaded. */
+        const loaded = (state.data.settings || {})[section] || {};
+        const changed = {};
+        Object.keys(out).forEach((key) => {
+            if (JSON.stringify(out[key]) !== JSON.stringify(loaded[key])) changed[key] = out[key];
+        });
+        if (Object.keys(changed).length) body[section] = changed;
     });
     if (dom.keyInput.value.trim()) body.openai_api_key = dom.keyInput.value;
     if (dom.keyClear.checked) body.clear_openai_api_key = true;
