@@ -37,6 +37,8 @@ echo "ADMIN_TOKEN (user 5, admin) $admin_token"
 echo "SERVICE_TOKEN (the chat application) $service_token"
 echo "CONSOLE $base/console/#token=$agent_token"
 echo "EXPERIMENTS $base/admin/experiments/#token=$admin_token"
+echo "SETTINGS $base/admin/settings/#token=$admin_token"
+echo "COSTS $base/admin/costs/#token=$admin_token"
 if [ "${COACHING_SIMULATE:-1}" != "0" ]; then
     COACHING_ENV_FILE="$RT/coaching.env" nohup .build/release/coaching simulate --interval "${COACHING_SIMULATE_INTERVAL:-8}" \
         >>"$RT/simulate.log" 2>&1 &

@@ -4,6 +4,8 @@ public enum CoachingError: Error, Equatable, Sendable {
     case notFound(String)
     /// A request value is missing or out of range; `field` names it for the client.
     case invalid(field: String, message: String)
+    /// Several values of one request are wrong; each is named so the client can show them all.
+    case invalidFields([FieldProblem])
     /// The caller is authenticated but its role does not allow this.
     case forbidden(String)
     /// A dependency (the database) is unreachable right now; retrying later may succeed.

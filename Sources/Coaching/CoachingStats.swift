@@ -21,6 +21,20 @@ public struct CoachingStats {
         public var notHelpful: Int
         public var suggestionsUsed: Int
         public var totalCost: Double
+
+        /// One `by_type` entry, the shape `/coaching/stats` has always answered with (the admin stats too).
+        public func json(language: String) -> JSONValue {
+            .object([
+                ("hint_type", .string(hintType)),
+                ("label", .string(HintType.label(for: hintType, language: language))),
+                ("total", .int(total)),
+                ("viewed", .int(viewed)),
+                ("helpful", .int(helpful)),
+                ("not_helpful", .int(notHelpful)),
+                ("suggestions_used", .int(suggestionsUsed)),
+                ("total_cost", .double(totalCost)),
+            ])
+        }
     }
 
     private let connection: MariaDBConnection

@@ -1,7 +1,7 @@
 /// Settings this product adds. They live in their own `settings` row (`realtime_coaching_service`)
 /// because the original settings page rewrites the whole `conversation_settings` blob on save and
 /// would erase keys it does not know. Out-of-range values are clamped when read; the admin API
-/// (later) rejects them with per-field errors before they are stored.
+/// rejects them with per-field errors before they are stored (`SettingsValidation`).
 public struct ServiceSettings: Sendable, Equatable {
     public static let rowKey = "realtime_coaching_service"
 
@@ -91,7 +91,15 @@ public struct ServiceSettings: Sendable, Equatable {
             ("typing_defer_max_seconds", .int(typingDeferMaxSeconds)),
             ("typing_fresh_seconds", .int(typingFreshSeconds)),
             ("max_attempts", .int(maxAttempts)),
+            ("prices", .object(priceOverrides.keys.sorted().map { model in
+                (model, priceOverrides[model].map(Self.priceJSON) ?? .null)
+            })),
+            ("unknown_model_price", Self.priceJSON(unknownModelPrice)),
         ])
+    }
+
+    private static func priceJSON(_ price: PriceTable.Price) -> JSONValue {
+        .object([("input", .double(price.inputPerMillion)), ("output", .double(price.outputPerMillion))])
     }
 }
 

@@ -1,8 +1,8 @@
 import Foundation
 import MariaDB
 
-/// Reads the settings rows. The original keeps coaching settings under `realtime_coaching` inside
-/// the JSON of the `conversation_settings` row.
+/// Reads and writes the settings rows. The original keeps coaching settings under
+/// `realtime_coaching` inside the JSON of the `conversation_settings` row.
 public struct SettingsStore {
     public static let conversationSettingsKey = "conversation_settings"
     /// The original system keeps the LLM key in its own plain-text row.
@@ -31,5 +31,58 @@ public struct SettingsStore {
             }
         }
         return snapshot
+    }
+
+    /// The rows as stored, whole (unknown keys included), for an edit. `locking` takes the rows'
+    /// locks (call it inside a transaction), so two admins saving at once are serialised instead of
+    /// one silently undoing the other's change.
+    public func documents(locking: Bool = false) throws -> SettingsDocuments {
+        let rows = try connection.query(
+            "SELECT `key`, `value` FROM settings WHERE `key` IN (?, ?, ?)" + (locking ? " FOR UPDATE" : ""),
+            [.text(Self.conversationSettingsKey), .text(ServiceSettings.rowKey), .text(Self.apiKeyRowKey)])
+        var documents = SettingsDocuments()
+        for row in rows {
+            let text = row.string(1) ?? ""
+            let object = (try? JSONParser.parse(text)).flatMap { $0.objectValue != nil ? $0 : nil }
+            switch row.string(0) {
+            case Self.conversationSettingsKey?:
+                documents.conversationSettings = object
+                documents.conversationSettingsUnreadable = object == nil
+                    && !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+            case ServiceSettings.rowKey?:
+                documents.service = object
+            case Self.apiKeyRowKey?:
+                documents.apiKeySet = !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+            default: break
+            }
+        }
+        return documents
+    }
+
+    /// Writes the rows that differ from `previous`, each with one INSERT … ON DUPLICATE KEY UPDATE of
+    /// its value: a row is replaced in place, never deleted and inserted again (the original did
+    /// DELETE then INSERT, so a reader in between saw no settings at all). Only `value` changes on an
+    /// existing row; its type, group and label stay the original app's. Call inside a transaction.
+    public func write(_ documents: SettingsDocuments, previous: SettingsDocuments, apiKey: SettingsChange.APIKey) throws {
+        if let document = documents.conversationSettings, documents.conversationSettings != previous.conversationSettings {
+            try upsert(Self.conversationSettingsKey, JSONWriter.string(document), type: "json",
+                       group: "conversations", label: "Conversation settings")
+        }
+        if let document = documents.service, documents.service != previous.service {
+            try upsert(ServiceSettings.rowKey, JSONWriter.string(document), type: "json",
+                       group: "conversations", label: "Realtime coaching service settings")
+        }
+        switch apiKey {
+        case .keep: break
+        case .set(let key): try upsert(Self.apiKeyRowKey, key, type: "string", group: "integrations", label: "OpenAI API key")
+        case .clear: try upsert(Self.apiKeyRowKey, "", type: "string", group: "integrations", label: "OpenAI API key")
+        }
+    }
+
+    private func upsert(_ key: String, _ value: String, type: String, group: String, label: String) throws {
+        try connection.execute("""
+            INSERT INTO settings (`key`, `value`, `type`, `group`, label, is_public) VALUES (?, ?, ?, ?, ?, 0)
+            ON DUPLICATE KEY UPDATE `value` = VALUES(`value`)
+            """, [.text(key), .text(value), .text(type), .text(group), .text(label)])
     }
 }

@@ -891,3 +891,36 @@ def browser():
                                               args=["--no-sandbox", "--disable-gpu"])
         yield instance
         instance.close()
+
+
+@pytest.fixture
+def open_admin_page(browser, stack):
+    """Opens an admin page the way a person would: the token in the URL's fragment (#token=…), then
+    any other fragment parameters. `routes` maps URL patterns to Playwright handlers installed before
+    the page loads (to feed it answers the real interface cannot produce). Each page records uncaught
+    errors (page.errors) and console errors (page.console_errors)."""
+    contexts = []
+
+    def open_(path, user=None, locale="en-US", height=900, fragment=(), routes=None):
+        context = browser.new_context(viewport={"width": 1280, "height": height}, locale=locale)
+        contexts.append(context)
+        page = context.new_page()
+        page.errors = []
+        page.console_errors = []
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
+        for pattern, handler in (routes or {}).items():
+            page.route(pattern, handler)
+        parts = (["token=" + user.token] if user is not None else []) + list(fragment)
+        page.goto(stack.base_url + path + ("#" + "&".join(parts) if parts else ""))
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def admin(factory):
+    """A fresh user with the admin role."""
+    return factory.user("admin")

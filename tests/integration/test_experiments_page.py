@@ -37,36 +37,14 @@ METRIC_KEYS = (
 
 
 @pytest.fixture
-def open_page(browser, stack):
+def open_page(open_admin_page):
     """Opens the page the way a person would: the token in the URL's fragment (#token=…)."""
-    contexts = []
-
     def open_(user=None, locale="en-US", experiment=EXPERIMENT, fake_api=None):
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
-        contexts.append(context)
-        page = context.new_page()
-        page.errors = []
-        page.console_errors = []
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
-        page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
-        if fake_api is not None:
-            page.route(re.compile(r"/coaching/admin/experiments(?:[/?#]|$)"), fake_api)
-        fragment = []
-        if user is not None:
-            fragment.append("token=" + user.token)
-        if experiment:
-            fragment.append("experiment=" + experiment)
-        page.goto(stack.base_url + PAGE + ("#" + "&".join(fragment) if fragment else ""))
-        return page
+        routes = {re.compile(r"/coaching/admin/experiments(?:[/?#]|$)"): fake_api} if fake_api is not None else None
+        return open_admin_page(PAGE, user, locale, fragment=["experiment=" + experiment] if experiment else [],
+                               routes=routes)
 
-    yield open_
-    for context in contexts:
-        context.close()
-
-
-@pytest.fixture
-def admin(factory):
-    return factory.user("admin")
+    return open_
 
 
 def list_item(api, user, key=EXPERIMENT):

@@ -5,6 +5,8 @@ import MariaDB
 /// error JSON `{"success":false,"error":…,"code":…}`.
 enum APIError: Error, Equatable {
     case badRequest(String, field: String?)
+    /// Several fields are wrong at once (the settings form): 400 with every field and its message.
+    case invalidFields([FieldProblem])
     case unauthorized(String)
     case forbidden(String)
     case csrf
@@ -17,7 +19,7 @@ enum APIError: Error, Equatable {
 
     var status: Int {
         switch self {
-        case .badRequest: return 400
+        case .badRequest, .invalidFields: return 400
         case .unauthorized: return 401
         case .forbidden, .csrf: return 403
         case .notFound: return 404
@@ -31,7 +33,7 @@ enum APIError: Error, Equatable {
 
     var code: String {
         switch self {
-        case .badRequest: return "bad_request"
+        case .badRequest, .invalidFields: return "bad_request"
         case .unauthorized: return "unauthorized"
         case .forbidden: return "forbidden"
         case .csrf: return "csrf"
@@ -47,6 +49,11 @@ enum APIError: Error, Equatable {
     var message: String {
         switch self {
         case .badRequest(let message, _): return message
+        case .invalidFields(let problems):
+            guard let first = problems.first else { return "invalid values" }
+            let others = problems.count - 1
+            return others == 0 ? "\(first.field): \(first.message)"
+                : "\(first.field): \(first.message) (and \(others) more invalid field\(others == 1 ? "" : "s"))"
         case .unauthorized(let message): return message
         case .forbidden(let message): return message
         case .csrf: return "cross-site request rejected"
@@ -66,6 +73,11 @@ enum APIError: Error, Equatable {
             ("code", .string(code)),
         ]
         if case .badRequest(_, let field?) = self { members.append(("field", .string(field))) }
+        if case .invalidFields(let problems) = self {
+            // `field` names the first, as for every other 400; `errors` maps each field to its message.
+            if let first = problems.first { members.append(("field", .string(first.field))) }
+            members.append(("errors", .object(problems.map { ($0.field, .string($0.message)) })))
+        }
         var headers: [(String, String)] = []
         if case .methodNotAllowed(let allowed) = self { headers.append(("Allow", allowed.joined(separator: ", "))) }
         if case .unauthorized = self { headers.append(("WWW-Authenticate", "Bearer")) }
@@ -82,6 +94,7 @@ enum APIError: Error, Equatable {
             switch error {
             case .notFound(let message): return .notFound(message)
             case .invalid(let field, let message): return .badRequest(message, field: field)
+            case .invalidFields(let problems): return .invalidFields(problems)
             case .forbidden(let message): return .forbidden(message)
             case .unavailable(let message): return .unavailable(message)
             }

@@ -57,6 +57,18 @@ struct BodyFields {
     }
 }
 
+extension BodyFields {
+    /// A stats window (`1h`, `24h`, `7d`, `30d`); 24 h when absent.
+    func period(_ name: String = "period") throws(APIError) -> StatsPeriod {
+        guard let text = try string(name) else { return .day }
+        guard let period = StatsPeriod(rawValue: text) else {
+            throw APIError.badRequest("\(name) must be one of \(StatsPeriod.allCases.map(\.rawValue).joined(separator: ", "))",
+                                      field: name)
+        }
+        return period
+    }
+}
+
 extension FormFields {
     var fields: BodyFields { BodyFields(json) }
 }

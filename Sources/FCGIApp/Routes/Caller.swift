@@ -14,4 +14,15 @@ enum Caller {
         guard let userID = principal.userID else { throw APIError.forbidden("this route needs a user identity") }
         return userID
     }
+
+    /// Admin routes: supervisors may read, only admins may change. `subject` names what the route
+    /// is about, for the 403 message ("experiments", "settings").
+    static func staff(_ request: HTTPRequest, _ context: RequestContext, changing: Bool, subject: String) throws -> Principal {
+        let principal = try authenticate(request, context)
+        switch principal.role {
+        case .admin: return principal
+        case .supervisor where !changing: return principal
+        default: throw APIError.forbidden(changing ? "only admins may change \(subject)" : "\(subject) are for admins and supervisors")
+        }
+    }
 }

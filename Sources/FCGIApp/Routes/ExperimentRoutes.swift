@@ -5,7 +5,7 @@ import Experiments
 /// pause / resume / conclude. Supervisors may read; only admins may change an experiment.
 enum ExperimentRoutes {
     static func list(_ request: HTTPRequest, _ parameters: RouteParameters, _ context: RequestContext) throws -> HTTPResponse {
-        _ = try staff(request, context, changing: false)
+        _ = try Caller.staff(request, context, changing: false, subject: "experiments")
         let contents = context.prompts.current()
         let report = ExperimentReport(connection: try context.database())
         let summaries = try contents.experiments.map { definition in
@@ -15,7 +15,7 @@ enum ExperimentRoutes {
     }
 
     static func show(_ request: HTTPRequest, _ parameters: RouteParameters, _ context: RequestContext) throws -> HTTPResponse {
-        _ = try staff(request, context, changing: false)
+        _ = try Caller.staff(request, context, changing: false, subject: "experiments")
         let since = try request.query().fields.string("since")
         if let since, !isDay(since) { throw APIError.badRequest("since must be a date YYYY-MM-DD", field: "since") }
         let (definition, contents) = try experiment(parameters, context)
@@ -38,7 +38,7 @@ enum ExperimentRoutes {
 
     private static func change(_ request: HTTPRequest, _ parameters: RouteParameters, _ context: RequestContext,
                                to status: ExperimentDefinition.Status) throws -> HTTPResponse {
-        let principal = try staff(request, context, changing: true)
+        let principal = try Caller.staff(request, context, changing: true, subject: "experiments")
         let (definition, contents) = try experiment(parameters, context)
         var winner: String?
         if status == .concluded {
@@ -59,15 +59,6 @@ enum ExperimentRoutes {
             "experiment": "\(definition.key)", "status": "\(status.rawValue)", "by": "\(principal.userID ?? 0)"])
         let comparison = try ExperimentReport(connection: connection).compare(definition, templates: contents.templates)
         return .json(.object([("success", .bool(true)), ("experiment", comparison.summaryJSON)]))
-    }
-
-    private static func staff(_ request: HTTPRequest, _ context: RequestContext, changing: Bool) throws -> Principal {
-        let principal = try Caller.authenticate(request, context)
-        switch principal.role {
-        case .admin: return principal
-        case .supervisor where !changing: return principal
-        default: throw APIError.forbidden(changing ? "only admins may change experiments" : "experiments are for admins and supervisors")
-        }
     }
 
     private static func experiment(_ parameters: RouteParameters,

@@ -5,10 +5,7 @@ enum LegacyRoutes {
     static func stats(_ request: HTTPRequest, _ parameters: RouteParameters, _ context: RequestContext) throws -> HTTPResponse {
         let principal = try Caller.authenticate(request, context)
         let query = try request.query().fields
-        let periodText = try query.string("period") ?? StatsPeriod.day.rawValue
-        guard let period = StatsPeriod(rawValue: periodText) else {
-            throw APIError.badRequest("period must be one of 1h, 24h, 7d, 30d", field: "period")
-        }
+        let period = try query.period()
         let requested = try query.optionalPositiveID("agent_id")
         let agentID: Int?
         if requested == nil, principal.canReadOtherAgents {
@@ -34,18 +31,7 @@ enum LegacyRoutes {
                 ("avg_cost_per_hint", .double(average)),
                 ("avg_latency_ms", summary.averageLatencyMilliseconds.map(JSONValue.double) ?? .null),
             ])),
-            ("by_type", .array(types.map { type in
-                .object([
-                    ("hint_type", .string(type.hintType)),
-                    ("label", .string(HintType.label(for: type.hintType, language: language))),
-                    ("total", .int(type.total)),
-                    ("viewed", .int(type.viewed)),
-                    ("helpful", .int(type.helpful)),
-                    ("not_helpful", .int(type.notHelpful)),
-                    ("suggestions_used", .int(type.suggestionsUsed)),
-                    ("total_cost", .double(type.totalCost)),
-                ])
-            })),
+            ("by_type", .array(types.map { $0.json(language: language) })),
         ]))
     }
 

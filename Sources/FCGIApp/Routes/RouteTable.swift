@@ -29,6 +29,12 @@ enum RouteTable {
         router.add("POST", "/coaching/admin/experiments/{key}/pause", ExperimentRoutes.pause)
         router.add("POST", "/coaching/admin/experiments/{key}/resume", ExperimentRoutes.resume)
         router.add("POST", "/coaching/admin/experiments/{key}/conclude", ExperimentRoutes.conclude)
+        // Admin: settings, costs and pipeline stats.
+        router.add("GET", "/coaching/admin/settings", SettingsRoutes.show)
+        router.add("POST", "/coaching/admin/settings", SettingsRoutes.update)
+        router.add("POST", "/coaching/admin/settings/validate", SettingsRoutes.validate)
+        router.add("GET", "/coaching/admin/costs", ReportRoutes.costs)
+        router.add("GET", "/coaching/admin/stats", ReportRoutes.stats)
         // Operations.
         router.add("GET", "/coaching/health", OpsRoutes.health)
         router.add("GET", "/coaching/metrics", OpsRoutes.metrics)

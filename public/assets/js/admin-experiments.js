@@ -1,13 +1,16 @@
 /*
  * Admin page for the A/B prompt experiments (/admin/experiments/): pick an experiment, compare its
  * variants side by side, see the verdict and the daily helpful rate, pause / resume / conclude.
- * Plain script, no framework, no build step; every value from the server is inserted as text.
+ * An ES module, no framework, no build step; every value from the server is inserted as text.
+ * The JSON call, text-only DOM helpers and hint labels come from admin-common.js.
  *
  * Data: GET /coaching/admin/experiments (list) and GET /coaching/admin/experiments/{key} (detail);
  * actions: POST …/{key}/pause, …/{key}/resume, …/{key}/conclude {"winner": name}. Same-origin
  * fetch with the coaching_token cookie and Content-Type: application/json (what the CSRF guard
  * accepts). The chart is Chart.js from Debian's libjs-chart.js, served by nginx under /vendor/.
  */
+import * as CoachingAdmin from './admin-common.js';
+
 (function (window, document) {
     'use strict';
 
@@ -31,6 +34,8 @@
             pageTitle: 'Experimentos de prompt',
             skip: 'Ir para o experimento',
             navExperiments: 'Experimentos',
+            navSettings: 'Configurações',
+            navCosts: 'Custos',
             navConsole: 'Console do agente',
             pick: 'Experimento',
             refresh: 'Atualizar',
@@ -109,6 +114,8 @@
             pageTitle: 'Prompt experiments',
             skip: 'Skip to the experiment',
             navExperiments: 'Experiments',
+            navSettings: 'Settings',
+            navCosts: 'Costs',
             navConsole: 'Agent console',
             pick: 'Experiment',
             refresh: 'Refresh',
@@ -184,19 +191,6 @@
         }
     };
 
-    /* Hint type labels: the same words as the agent's cards (realtime-coaching.js). */
-    var HINT_LABELS = {
-        pt: {
-            objection: 'Objeção', opportunity: 'Oportunidade', question: 'Pergunta importante',
-            negative_sentiment: 'Cliente insatisfeito', buying_signal: 'Sinal de compra',
-            closing_opportunity: 'Momento de fechar', escalation_needed: 'Escalar'
-        },
-        en: {
-            objection: 'Objection', opportunity: 'Opportunity', question: 'Key question',
-            negative_sentiment: 'Unhappy customer', buying_signal: 'Buying signal',
-            closing_opportunity: 'Time to close', escalation_needed: 'Escalate'
-        }
-    };
     var HINT_ORDER = ['objection', 'opportunity', 'question', 'negative_sentiment', 'buying_signal',
         'closing_opportunity', 'escalation_needed'];
 
@@ -219,35 +213,6 @@
 
     var dom = {};
 
-    /* ------------------------------------------------------------------ HTTP */
-
-    function api(method, url, body) {
-        var init = { method: method, credentials: 'same-origin', cache: 'no-store' };
-        if (method !== 'GET') {
-            init.headers = { 'Content-Type': 'application/json' };
-            init.body = JSON.stringify(body || {});
-        }
-        return window.fetch(url, init).then(function (response) {
-            return response.text().then(function (text) {
-                var data = null;
-                if (text) {
-                    try { data = JSON.parse(text); } catch (e) { data = null; }
-                }
-                if (!response.ok || !data || data.success === false) {
-                    var error = new Error((data && typeof data.error === 'string' && data.error) || ('HTTP ' + response.status));
-                    error.status = response.status;
-                    error.code = data && data.code;
-                    throw error;
-                }
-                return data;
-            });
-        }, function (networkError) {
-            var error = new Error(networkError && networkError.message || 'network error');
-            error.status = 0;
-            throw error;
-        });
-    }
-
     /* ------------------------------------------------------------------ formatting */
 
     function isNum(v) { return typeof v === 'number' && isFinite(v); }
@@ -269,15 +234,7 @@
     function fmtMs(v) { return isNum(v) ? nf(0, 0).format(Math.round(v)) + ' ms' : DASH; }
     function fmtValue(v) { return isNum(v) ? nf(2, 2).format(v) : DASH; }
 
-    /* Dollars with two significant digits and at least four decimals: $0.0012, $0.00023, $1.2500. */
-    function fmtMoney(v) {
-        if (!isNum(v)) return DASH;
-        var abs = Math.abs(v);
-        var decimals = 4;
-        if (abs > 0 && abs < 0.001) decimals = Math.min(8, Math.floor(-Math.log10(abs)) + 2);
-        var text = nf(decimals, decimals, true).format(v);
-        return lang === 'pt' ? 'US$ ' + text : '$' + text;
-    }
+    function fmtMoney(v) { return CoachingAdmin.fmtMoney(lang, v); }
 
     /* "62.1 % (55.0–69.0)" */
     function fmtRateCI(rate, low, high) {
@@ -313,26 +270,15 @@
     }
 
     function hintLabel(type) {
-        var table = HINT_LABELS[lang] || HINT_LABELS.pt;
-        return table[type] || String(type);
+        return CoachingAdmin.hintLabel(lang, type);
     }
 
-    /* ------------------------------------------------------------------ DOM helpers */
+    /* ------------------------------------------------------------------ HTTP and DOM (admin-common.js) */
 
-    function el(tag, className, text) {
-        var node = document.createElement(tag);
-        if (className) node.className = className;
-        if (text != null) node.textContent = String(text);
-        return node;
-    }
-
-    function clear(node) {
-        while (node.firstChild) node.removeChild(node.firstChild);
-    }
-
-    function setText(node, text) {
-        if (node) node.textContent = text == null ? '' : String(text);
-    }
+    var el = CoachingAdmin.el;
+    var clear = CoachingAdmin.clear;
+    var setText = CoachingAdmin.setText;
+    var api = CoachingAdmin.api;
 
     function setPageState(value) {
         dom.main.setAttribute('data-state', value);
