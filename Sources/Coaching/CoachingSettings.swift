@@ -33,7 +33,7 @@ public struct CoachingSettings: Sendable, Equatable {
         guard let json, case .object = json else { return }
         enabled = Self.bool(json["enabled"]) ?? enabled
         if let text = json["model"]?.stringValue, !text.isEmpty, text.count <= 50 { model = text }
-        temperature = Self.number(json["temperature"]).map { min(max($0, 0), 2) } ?? temperature
+        temperature = Self.number(json["temperature"]).map { min(max($0, 0), 1) } ?? temperature
         maxAnalysesPerMinute = Self.number(json["max_analyses_per_minute"]).map { Int(min(max($0, 1), 100_000)) } ?? maxAnalysesPerMinute
         minIntervalBetweenAnalyses = Self.number(json["min_interval_between_analyses"]).map { min(max($0, 0), 3600) } ?? minIntervalBetweenAnalyses
         useQueue = Self.bool(json["use_queue"]) ?? useQueue

@@ -28,6 +28,11 @@ final class CoachingSettingsTests: XCTestCase {
         XCTAssertTrue(settings.playSound)
     }
 
+    func testTemperatureIsReadWithinTheRangeTheSettingsPageAccepts() throws {
+        XCTAssertEqual(CoachingSettings(json: try JSONParser.parse(#"{"temperature":1.5}"#)).temperature, 1)
+        XCTAssertEqual(CoachingSettings(json: try JSONParser.parse(#"{"temperature":-0.2}"#)).temperature, 0)
+    }
+
     func testPublishedObjectNeverCarriesUnknownKeys() throws {
         let json = try JSONParser.parse(#"{"enabled":true,"openai_api_key":"sk-secret"}"#)
         let text = JSONWriter.string(CoachingSettings(json: json).json)
