@@ -3,6 +3,9 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <errno.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+#include <sys/socket.h>
 
 /*
  * libfcgi keeps the connection of a request in FCGX_Request.ipcFd. Handing it a connection that an
@@ -52,6 +55,32 @@ static inline int coaching_epoll_wait(int epoll_fd, int *fds, int capacity, int 
     } while (count < 0 && errno == EINTR);
     for (int index = 0; index < count; index++) fds[index] = events[index].data.fd;
     return count;
+}
+
+/* True when the peer has closed a readable connection: nothing left to read, end of stream. */
+static inline int coaching_peer_closed(int fd) {
+    char byte;
+    ssize_t got;
+    do {
+        got = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    } while (got < 0 && errno == EINTR);
+    return got == 0;
+}
+
+/*
+ * libfcgi closes a connection with shutdown() and a select() on it (OS_Close), and FD_SET on a
+ * descriptor of FD_SETSIZE or more writes past the fd_set. Keeping the soft limit of open
+ * descriptors at FD_SETSIZE makes such a descriptor impossible: accept() fails with EMFILE instead.
+ * Returns the limit in force.
+ */
+static inline long coaching_limit_descriptors_to_fd_setsize(void) {
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return -1;
+    if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur > FD_SETSIZE) {
+        limit.rlim_cur = FD_SETSIZE;
+        if (setrlimit(RLIMIT_NOFILE, &limit) != 0) return -1;
+    }
+    return (long)limit.rlim_cur;
 }
 
 /* A descriptor that turns readable, for every epoll set watching it, once coaching_wake is called. */

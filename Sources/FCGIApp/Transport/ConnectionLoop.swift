@@ -69,12 +69,23 @@ final class ConnectionLoop: @unchecked Sendable {
         defer { _ = coaching_epoll_rearm(epollFD, listenFD) }
         for _ in 0..<64 {
             let fd = accept(listenFD, nil, nil)
-            if fd < 0 { return }
+            if fd < 0 {
+                // Out of descriptors (the limit ServeCommand sets): leave the connection waiting in
+                // the backlog a moment instead of spinning on a listening socket that stays readable.
+                if errno == EMFILE || errno == ENFILE { usleep(10_000) }
+                return
+            }
             if coaching_epoll_watch(epollFD, fd, 1) != 0 { close(fd) }
         }
     }
 
     private func serve(_ fd: Int32, with request: UnsafeMutablePointer<FCGX_Request>) {
+        // nginx closing a kept connection is the common end of one. Closing it here skips libfcgi's
+        // close path, which shuts the socket down and waits in select() for the peer.
+        if coaching_peer_closed(fd) != 0 {
+            close(fd)
+            return
+        }
         coaching_fcgx_adopt(request, fd)
         guard FCGX_Accept_r(request) >= 0 else {
             // The peer closed the connection (or broke the protocol); libfcgi has closed it.

@@ -40,6 +40,8 @@ final class FastCGIServer: @unchecked Sendable {
 
     func start() throws {
         guard FCGX_Init() == 0 else { throw ServerError("FCGX_Init failed") }
+        let descriptors = coaching_limit_descriptors_to_fd_setsize()
+        guard descriptors > 0 else { throw ServerError("could not limit open files to FD_SETSIZE (errno \(errno))") }
         unlink(socketPath)
         let fd = FCGX_OpenSocket(socketPath, 1024)
         guard fd >= 0 else { throw ServerError("cannot listen on \(socketPath)") }
