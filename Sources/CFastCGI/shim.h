@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <sys/resource.h>
 #include <sys/select.h>
-#include <sys/socket.h>
 
 /*
  * libfcgi keeps the connection of a request in FCGX_Request.ipcFd. Handing it a connection that an
@@ -55,16 +54,6 @@ static inline int coaching_epoll_wait(int epoll_fd, int *fds, int capacity, int 
     } while (count < 0 && errno == EINTR);
     for (int index = 0; index < count; index++) fds[index] = events[index].data.fd;
     return count;
-}
-
-/* True when the peer has closed a readable connection: nothing left to read, end of stream. */
-static inline int coaching_peer_closed(int fd) {
-    char byte;
-    ssize_t got;
-    do {
-        got = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    } while (got < 0 && errno == EINTR);
-    return got == 0;
 }
 
 /*

@@ -80,12 +80,6 @@ final class ConnectionLoop: @unchecked Sendable {
     }
 
     private func serve(_ fd: Int32, with request: UnsafeMutablePointer<FCGX_Request>) {
-        // nginx closing a kept connection is the common end of one. Closing it here skips libfcgi's
-        // close path, which shuts the socket down and waits in select() for the peer.
-        if coaching_peer_closed(fd) != 0 {
-            close(fd)
-            return
-        }
         coaching_fcgx_adopt(request, fd)
         guard FCGX_Accept_r(request) >= 0 else {
             // The peer closed the connection (or broke the protocol); libfcgi has closed it.
