@@ -25,7 +25,7 @@ struct FastCGIExchange: Sendable {
     }
 
     private func respond(to request: UnsafeMutablePointer<FCGX_Request>, context: RequestContext) -> HTTPResponse {
-        let params = Self.copyParams(request.pointee.envp)
+        let params = FastCGIParams.copy(request.pointee.envp)
         let method = params["REQUEST_METHOD"] ?? "GET"
         let uri = params["REQUEST_URI"] ?? "/"
         let path = params["DOCUMENT_URI"] ?? String(uri.split(separator: "?", maxSplits: 1).first ?? "/")
@@ -66,35 +66,5 @@ struct FastCGIExchange: Sendable {
             }
         }
         return tooLarge ? nil : body
-    }
-
-    /// The FastCGI params the service reads; only these are copied out of libfcgi's list.
-    static let paramNames: [String] = [
-        "REQUEST_METHOD", "REQUEST_URI", "DOCUMENT_URI", "QUERY_STRING", "CONTENT_LENGTH", "CONTENT_TYPE",
-        "HTTP_AUTHORIZATION", "HTTP_COOKIE", "HTTP_ORIGIN", "HTTP_REFERER", "HTTP_HOST", "HTTP_SEC_FETCH_SITE",
-        "COACHING_HTTP_HOST", "SERVER_PORT", "COACHING_AUTH_USER_ID", "COACHING_AUTH_ROLE",
-    ]
-    private static let paramNameBytes = paramNames.map { Array($0.utf8) }
-
-    /// One pass over libfcgi's `NAME=value` entries, comparing bytes so that only the params read
-    /// become strings; the first occurrence of a name wins.
-    static func copyParams(_ envp: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> [String: String] {
-        var params = [String: String](minimumCapacity: paramNames.count)
-        guard var cursor = envp else { return params }
-        while let entry = cursor.pointee {
-            cursor += 1
-            guard let equals = strchr(entry, Int32(UInt8(ascii: "="))) else { continue }
-            let length = equals - entry
-            for (index, name) in paramNameBytes.enumerated() where name.count == length {
-                guard name.withUnsafeBytes({ memcmp($0.baseAddress!, entry, length) }) == 0 else { continue }
-                if params[paramNames[index]] == nil {
-                    let value = equals + 1
-                    params[paramNames[index]] = String(decoding: UnsafeRawBufferPointer(start: value, count: strlen(value)),
-                                                       as: UTF8.self)
-                }
-                break
-            }
-        }
-        return params
     }
 }
