@@ -134,7 +134,7 @@ COACHING_SQL_DIR=$ROOT/sql
 COACHING_THREADS=${COACHING_THREADS:-4}
 COACHING_WORKER_THREADS=${COACHING_WORKER_THREADS:-2}
 COACHING_PROMPTS_DIR=$prompts
-COACHING_NCHAN_PUBLISH_SOCKET=$RT/nchan-publish.sock
+COACHING_NCHAN_PUBLISH_SOCKET=$RT/publish/nchan-publish.sock
 COACHING_LEASE_SECONDS=$([ "$PROFILE" = test ] && echo 5 || echo 30)
 ENV
     chmod 600 "$RT/coaching.env"
@@ -196,8 +196,12 @@ nginx_start() {
         nginx -c "$RT/nginx.conf" -p "$RT" -s reload 2>>"$RT/nginx-error.log"
         return 0
     fi
+    # The publisher's socket lives in a directory only the app's user (and nginx's root master,
+    # which creates it) can enter: nginx makes the socket itself world-writable.
+    mkdir -p "$RT/publish"
+    chmod 700 "$RT/publish"
     # A socket file left by an nginx that was killed (not stopped) would make the bind fail.
-    rm -f "$RT/nchan-publish.sock"
+    rm -f "$RT/publish/nchan-publish.sock"
     nginx -c "$RT/nginx.conf" -p "$RT" -t >/dev/null 2>"$RT/nginx-test.log" || { cat "$RT/nginx-test.log" >&2; return 1; }
     nginx -c "$RT/nginx.conf" -p "$RT"
     for _ in $(seq 1 40); do
