@@ -3,12 +3,10 @@ and the figures of each run written to .runtime/resilience/<name>.json (RESILIEN
 """
 
 import json
-import subprocess
 import threading
 import time
 import uuid
 from collections import Counter
-from pathlib import Path
 
 import requests
 
@@ -20,22 +18,6 @@ RESULTS = REPO_ROOT / ".runtime" / "resilience"
 
 def marks(values):
     return ", ".join(["%s"] * len(values))
-
-
-def stack_script(stack, *args, env=None):
-    """Runs scripts/stack.sh for the test profile of this stack: its binary and ports come from the
-    stack description (never the defaults, which may belong to another stack), plus ``env``."""
-    import os
-    from urllib.parse import urlsplit
-
-    full = dict(os.environ)
-    full["COACHING_BIN"] = stack.env["COACHING_BIN"]
-    full["COACHING_TEST_PORT"] = str(urlsplit(stack.base_url).port)
-    full["COACHING_TEST_DB_PORT"] = stack.env["COACHING_DB_PORT"]
-    full.update(env or {})
-    proc = subprocess.run(["bash", str(Path(stack.env["COACHING_ROOT"]) / "scripts" / "stack.sh"), *args, "test"],
-                          capture_output=True, text=True, timeout=300, env=full)
-    assert proc.returncode == 0, "stack.sh %s failed:\n%s\n%s" % (" ".join(args), proc.stdout, proc.stderr)
 
 
 def customer_messages_tagged(db, tag):
@@ -184,6 +166,22 @@ class Traffic:
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=60)
+
+    def assert_answered(self, posts, polls):
+        """Every request got an answer (no transport error) with one of the expected statuses."""
+        assert not self.errors, self.errors[:5]
+        assert set(self.statuses) <= set(posts), self.statuses
+        assert set(self.poll_statuses) <= set(polls), self.poll_statuses
+
+    def settle(self, db, **extra):
+        """After the fault: every stored message of this run (acknowledged or not) reaches its outcome;
+        returns the message ids and the run's audited figures."""
+        messages = customer_messages_tagged(db, self.tag)
+        assert set(self.accepted) <= set(messages), "an acknowledged message was not stored"
+        wait_for_outcomes(db, messages)
+        figures = audit(db, messages)
+        figures.update(self.figures(), **extra)
+        return messages, figures
 
     def figures(self):
         return {"http_posts_by_status": dict(self.statuses), "http_polls_by_status": dict(self.poll_statuses),

@@ -13,11 +13,10 @@ import time
 import uuid
 from pathlib import Path
 
-import pytest
 import requests
 
-from conftest import wait_until
-from resilience import Traffic, audit, customer_messages_tagged, hour_usage, record, stack_script, wait_for_outcomes
+from conftest import stack_script, wait_until
+from resilience import Traffic, audit, hour_usage, record, wait_for_outcomes
 from test_pipeline import OBJECTION, fake_llm, pipeline, scene  # noqa: F401 (fixtures)
 
 
@@ -58,19 +57,13 @@ def test_kill_9_while_messages_arrive_and_calls_are_in_flight_loses_and_duplicat
         time.sleep(3.0)
     finally:
         traffic.stop()
-    messages = customer_messages_tagged(pipeline.db, traffic.tag)
-    assert set(traffic.accepted) <= set(messages)
-    wait_for_outcomes(pipeline.db, messages)
-    figures = audit(pipeline.db, messages)
+    _, figures = traffic.settle(pipeline.db, llm_calls_in_flight_at_kill=in_flight_at_kill)
     used, _ = hour_usage(pipeline.db)
-    figures.update(traffic.figures(), llm_calls_in_flight_at_kill=in_flight_at_kill,
-                   hour_cap_usd=round(cap, 6), hour_spent_plus_reserved_usd=round(used, 6))
+    figures.update(hour_cap_usd=round(cap, 6), hour_spent_plus_reserved_usd=round(used, 6))
     record("kill9_under_load", figures)
     assert used <= cap + 1e-9
-    assert set(traffic.statuses) <= {202, 503}, traffic.statuses
-    assert set(traffic.poll_statuses) <= {200, 503}, traffic.poll_statuses
+    traffic.assert_answered(posts={202, 503}, polls={200, 503})
     assert traffic.statuses[503] >= 1 and traffic.statuses[202] >= 2, "the kill happened while traffic flowed"
-    assert not traffic.errors, traffic.errors[:5]
 
 
 def test_mariadb_restart_under_load_loses_and_duplicates_nothing(pipeline, factory, fake_llm, stack):
@@ -85,15 +78,9 @@ def test_mariadb_restart_under_load_loses_and_duplicates_nothing(pipeline, facto
         time.sleep(2.0)
     finally:
         traffic.stop()
-    messages = customer_messages_tagged(pipeline.db, traffic.tag)
-    assert set(traffic.accepted) <= set(messages)
-    wait_for_outcomes(pipeline.db, messages)
-    figures = audit(pipeline.db, messages)
-    figures.update(traffic.figures())
+    _, figures = traffic.settle(pipeline.db)
     record("mariadb_restart_under_load", figures)
-    assert set(traffic.statuses) <= {202, 503}, traffic.statuses
-    assert set(traffic.poll_statuses) <= {200, 503}, traffic.poll_statuses
-    assert not traffic.errors, traffic.errors[:5]
+    traffic.assert_answered(posts={202, 503}, polls={200, 503})
     assert figures["outcomes"].get("hint", 0) >= 1
 
 
@@ -115,14 +102,9 @@ def test_nginx_reload_under_load_drops_no_request_and_push_still_works(pipeline,
         time.sleep(1.0)
     finally:
         traffic.stop()
-    messages = customer_messages_tagged(pipeline.db, traffic.tag)
-    wait_for_outcomes(pipeline.db, messages)
-    figures = audit(pipeline.db, messages)
-    figures.update(traffic.figures(), nginx_reloads=reloads)
+    messages, figures = traffic.settle(pipeline.db, nginx_reloads=reloads)
     record("nginx_reload_under_load", figures)
-    assert not traffic.errors, traffic.errors[:5]
-    assert set(traffic.statuses) == {202}, traffic.statuses
-    assert set(traffic.poll_statuses) == {200}, traffic.poll_statuses
+    traffic.assert_answered(posts={202}, polls={200})
     assert sorted(traffic.accepted) == sorted(messages), "every stored message was acknowledged"
 
     # The reloaded nginx still carries pushes from the app to a subscriber.

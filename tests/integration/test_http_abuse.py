@@ -13,7 +13,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import requests
 
 from conftest import assert_error, json_body, mint_token
 from test_push import Stream

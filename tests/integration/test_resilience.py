@@ -5,8 +5,7 @@ import time
 
 import requests
 
-from conftest import assert_error, ids, json_body
-from resilience import stack_script
+from conftest import assert_error, ids, json_body, stack_script
 
 RECOVERY_SECONDS = 10
 
