@@ -64,44 +64,13 @@ if pgrep -f "$OTHERS" >/dev/null 2>&1; then
     pgrep -f "$OTHERS" >/dev/null 2>&1 && die "another benchmark is still running after 30 min"
 fi
 
-BIN="${COACHING_BIN:-$ROOT/.build/release/coaching}"
-if [ ! -x "$BIN" ] || [ -n "$(find "$ROOT/Sources" "$ROOT/Package.swift" -newer "$BIN" -print -quit 2>/dev/null)" ]; then
-    log "building the release binary (swift build -c release --product coaching)"
-    swift build -c release --product coaching >&2
-fi
-
-# Python with PyMySQL: the project's test virtualenv (created as scripts/test.sh does).
-VENV="$ROOT/.runtime/venv"
-if ! "$VENV/bin/python" -c "import pymysql" >/dev/null 2>&1; then
-    log "preparing $VENV (tests/requirements.txt)"
-    python3 -m venv "$VENV" >/dev/null
-    "$VENV/bin/pip" install -q -r "$ROOT/tests/requirements.txt"
-fi
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+ensure_release_binary
+ensure_bench_python
 
 # --- stack ---------------------------------------------------------------------------------------
-was_up=0
-if [ -f "$RT/app.pid" ] && kill -0 "$(cat "$RT/app.pid")" 2>/dev/null \
-    && [ -f "$RT/nginx.pid" ] && kill -0 "$(cat "$RT/nginx.pid")" 2>/dev/null; then
-    was_up=1
-fi
-PY_PID=""
-finish() {
-    local status=$?
-    if [ -n "$PY_PID" ] && kill -0 "$PY_PID" 2>/dev/null; then
-        # It stops what it started, deletes its rows and restores the settings, then exits.
-        kill -TERM "$PY_PID" 2>/dev/null || true
-        for _ in $(seq 1 240); do kill -0 "$PY_PID" 2>/dev/null || break; sleep 0.5; done
-        kill -0 "$PY_PID" 2>/dev/null && kill -KILL "$PY_PID" 2>/dev/null
-    fi
-    if [ "$KEEP" = "1" ] || [ "$was_up" = "1" ]; then
-        log "bench stack left running (it was already up or KEEP=1; scripts/stack.sh down bench stops it)"
-    else
-        scripts/stack.sh down bench >/dev/null 2>&1 || true
-    fi
-    exit "$status"
-}
-trap finish EXIT
-trap 'exit 130' INT TERM
+stop_bench_on_exit
 
 log "starting the bench stack"
 scripts/stack.sh up bench

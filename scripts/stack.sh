@@ -6,6 +6,10 @@
 #   scripts/stack.sh down PROFILE         stop exactly what `up` started
 #   scripts/stack.sh restart-db PROFILE   stop and start MariaDB (same data)
 #   scripts/stack.sh restart-app PROFILE  stop and start the app
+#   scripts/stack.sh peer-up PROFILE      a second app process and nginx (port COACHING_PEER_PORT,
+#                                         default the stack's port + 1) on the same MariaDB, under
+#                                         .runtime/PROFILE/peer/, as a second host would run them
+#   scripts/stack.sh peer-down PROFILE    stop them (`down` does too)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,6 +23,7 @@ case "$PROFILE" in
     bench) HTTP_PORT="${COACHING_BENCH_PORT:-28080}"; DB_PORT="${COACHING_BENCH_DB_PORT:-3327}" ;;
     *) echo "unknown profile $PROFILE (dev, test or bench)" >&2; exit 2 ;;
 esac
+PEER_PORT="${COACHING_PEER_PORT:-$((HTTP_PORT + 1))}"
 BIN="${COACHING_BIN:-$ROOT/.build/release/coaching}"
 BODY_LIMIT=1048576
 DB_NAME=coaching
@@ -134,7 +139,7 @@ COACHING_SQL_DIR=$ROOT/sql
 COACHING_THREADS=${COACHING_THREADS:-$(nproc)}
 COACHING_WORKER_THREADS=${COACHING_WORKER_THREADS:-2}
 COACHING_PROMPTS_DIR=$prompts
-COACHING_NCHAN_PUBLISH_SOCKET=$RT/nchan-publish.sock
+COACHING_NCHAN_PUBLISH_SOCKET=$RT/publish/nchan-publish.sock
 COACHING_LEASE_SECONDS=$([ "$PROFILE" = test ] && echo 5 || echo 30)
 ENV
     chmod 600 "$RT/coaching.env"
@@ -196,8 +201,12 @@ nginx_start() {
         nginx -c "$RT/nginx.conf" -p "$RT" -s reload 2>>"$RT/nginx-error.log"
         return 0
     fi
+    # The publisher's socket lives in a directory only the app's user (and nginx's root master,
+    # which creates it) can enter: nginx makes the socket itself world-writable.
+    mkdir -p "$RT/publish"
+    chmod 700 "$RT/publish"
     # A socket file left by an nginx that was killed (not stopped) would make the bind fail.
-    rm -f "$RT/nchan-publish.sock"
+    rm -f "$RT/publish/nchan-publish.sock"
     nginx -c "$RT/nginx.conf" -p "$RT" -t >/dev/null 2>"$RT/nginx-test.log" || { cat "$RT/nginx-test.log" >&2; return 1; }
     nginx -c "$RT/nginx.conf" -p "$RT"
     for _ in $(seq 1 40); do
@@ -220,6 +229,36 @@ nginx_stop() {
     rm -f "$RT/nginx.pid"
 }
 
+# The peer runs the same functions with RT pointing at its own directory: its own FastCGI socket,
+# worker id, nchan publisher, nginx pid and logs; the database and secrets are the stack's.
+peer_up() {
+    [ -f "$RT/coaching.env" ] || { log "start the stack first (up $PROFILE)"; return 1; }
+    local peer="$RT/peer"
+    mkdir -p "$peer"
+    chmod 711 "$peer"
+    grep -v -E '^COACHING_(SOCKET|NCHAN_PUBLISH_SOCKET|WORKER_ID)=' "$RT/coaching.env" >"$peer/coaching.env"
+    {
+        echo "COACHING_SOCKET=$peer/coaching.sock"
+        echo "COACHING_NCHAN_PUBLISH_SOCKET=$peer/publish/nchan-publish.sock"
+        echo "COACHING_WORKER_ID=peer-$PROFILE-$$"
+    } >>"$peer/coaching.env"
+    chmod 600 "$peer/coaching.env"
+    (RT="$peer"; HTTP_PORT="$PEER_PORT"; app_start && nginx_start) || return 1
+    {
+        grep -v -E '^COACHING_(BASE_URL|RUNTIME)=' "$RT/stack.env"
+        echo "COACHING_BASE_URL=http://127.0.0.1:$PEER_PORT"
+        echo "COACHING_RUNTIME=$peer"
+        echo "COACHING_PEER_OF=$RT"
+    } >"$peer/stack.env"
+    chmod 600 "$peer/stack.env"
+    log "peer up: http://127.0.0.1:$PEER_PORT"
+}
+
+peer_down() {
+    [ -d "$RT/peer" ] || return 0
+    (RT="$RT/peer"; nginx_stop; app_stop)
+}
+
 migrate() {
     COACHING_ENV_FILE="$RT/coaching.env" "$BIN" migrate
 }
@@ -238,6 +277,7 @@ case "$COMMAND" in
         ;;
     down)
         if [ -f "$RT/simulate.pid" ]; then kill "$(cat "$RT/simulate.pid")" 2>/dev/null || true; rm -f "$RT/simulate.pid"; fi
+        peer_down
         nginx_stop
         app_stop
         db_stop
@@ -251,7 +291,9 @@ case "$COMMAND" in
         app_stop
         app_start
         ;;
+    peer-up) peer_up ;;
+    peer-down) peer_down ;;
     migrate) migrate ;;
     env) cat "$RT/stack.env" ;;
-    *) sed -n '2,9p' "$0"; exit 2 ;;
+    *) sed -n '2,13p' "$0"; exit 2 ;;
 esac

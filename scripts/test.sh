@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: install what is missing, build, start a private test stack on its own ports, run the
-# Swift unit tests and the integration suite through nginx, stop the stack.
+# Swift unit tests, fuzz request parsing for FUZZ_SECONDS (default 60), run the integration suite
+# through nginx, stop the stack.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -20,5 +21,6 @@ bash scripts/stack.sh up test || exit 1
 
 status=0
 swift test --skip-build || status=1
+bash fuzz/run.sh "${FUZZ_SECONDS:-60}" || status=1
 COACHING_STACK_ENV="$RT/stack.env" "$ROOT/.runtime/venv/bin/python" -m pytest -q tests/fakellm tests/integration || status=1
 exit $status

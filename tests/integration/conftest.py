@@ -16,11 +16,13 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Optional
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -177,6 +179,19 @@ def stack() -> Stack:
             pytest.fail("stack at %s is not healthy: %r" % (st.base_url, getattr(last, "text", last)))
         time.sleep(0.5)
     return st
+
+
+def stack_script(stack, *args, env=None):
+    """Runs scripts/stack.sh for the test profile of this stack: its binary and ports come from the
+    stack description (never the defaults, which may belong to another stack), plus ``env``."""
+    full = dict(os.environ)
+    full["COACHING_BIN"] = stack.env["COACHING_BIN"]
+    full["COACHING_TEST_PORT"] = str(urlsplit(stack.base_url).port)
+    full["COACHING_TEST_DB_PORT"] = stack.env["COACHING_DB_PORT"]
+    full.update(env or {})
+    proc = subprocess.run(["bash", str(Path(stack.env["COACHING_ROOT"]) / "scripts" / "stack.sh"), *args, "test"],
+                          capture_output=True, text=True, timeout=300, env=full)
+    assert proc.returncode == 0, "stack.sh %s failed:\n%s\n%s" % (" ".join(args), proc.stdout, proc.stderr)
 
 
 # ---------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import insert_row, mint_token, wait_until
+from conftest import insert_row, mint_token, stack_script, wait_until
 
 SERVICE_KEY = "realtime_coaching_service"
 API_KEY_KEY = "openai_api_key"
@@ -554,7 +554,7 @@ def test_a_killed_worker_loses_nothing_and_duplicates_nothing(pipeline, factory,
     pid = int((runtime / "app.pid").read_text())
     os.kill(pid, 9)
     fake_llm.scenario(latency_ms=0)
-    subprocess.run(["bash", str(Path(stack.env["COACHING_ROOT"]) / "scripts/stack.sh"), "restart-app", "test"], check=True)
+    stack_script(stack, "restart-app")
     for _, _, message in scenes:
         assert pipeline.outcome(message, timeout=60) == "hint"
         assert len(pipeline.hints_for(message)) == 1

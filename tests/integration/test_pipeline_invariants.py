@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import wait_until
+from conftest import stack_script, wait_until
 from test_pipeline import BUYING, NEUTRAL, OBJECTION, Pipeline, fake_llm, pipeline, scene  # noqa: F401
 
 FINAL_OUTCOMES = {
@@ -144,8 +144,7 @@ def test_invariants_hold_through_three_doors_two_processes_and_a_kill(pipeline, 
             flush_api()
             os.kill(int((runtime / "app.pid").read_text()), signal.SIGKILL)
             killed = True
-            subprocess.run(["bash", str(Path(stack.env["COACHING_ROOT"]) / "scripts/stack.sh"), "restart-app", "test"],
-                           check=True)
+            stack_script(stack, "restart-app")
     flush_api()
     assert killed and len(customer_messages) > 3000
 

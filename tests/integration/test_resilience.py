@@ -1,26 +1,17 @@
 """A MariaDB restart in the middle of a run is survived (SPEC §11, issue: reconnect)."""
 
-import subprocess
 import threading
 import time
 
 import requests
 
-from conftest import assert_error, ids, json_body
+from conftest import assert_error, ids, json_body, stack_script
 
 RECOVERY_SECONDS = 10
 
 
 def restart_db(stack):
-    script = stack.root / "scripts" / "stack.sh"
-    proc = subprocess.run(
-        [str(script), "restart-db", "test"],
-        cwd=str(stack.root),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, "restart-db failed (%s):\n%s\n%s" % (proc.returncode, proc.stdout, proc.stderr)
+    stack_script(stack, "restart-db")
 
 
 def test_mariadb_restart_is_survived(api, factory, stack, db, coaching_enabled):

@@ -1,5 +1,4 @@
 import Coaching
-import MariaDB
 
 /// Every failure a client can see, and the one place that turns each into a status and the SPEC's
 /// error JSON `{"success":false,"error":…,"code":…}`.
@@ -83,25 +82,5 @@ enum APIError: Error, Equatable {
         if case .unauthorized = self { headers.append(("WWW-Authenticate", "Bearer")) }
         if case .unavailable = self { headers.append(("Retry-After", "1")) }
         return .json(.object(members), status: status, extraHeaders: headers)
-    }
-
-    /// Maps domain and database failures; anything unexpected is an internal error (logged by the caller).
-    static func from(_ error: Error) -> APIError? {
-        switch error {
-        case let error as APIError:
-            return error
-        case let error as CoachingError:
-            switch error {
-            case .notFound(let message): return .notFound(message)
-            case .invalid(let field, let message): return .badRequest(message, field: field)
-            case .invalidFields(let problems): return .invalidFields(problems)
-            case .forbidden(let message): return .forbidden(message)
-            case .unavailable(let message): return .unavailable(message)
-            }
-        case let error as MariaDBError where error.isConnectionProblem:
-            return .unavailable("database unavailable, retry shortly")
-        default:
-            return nil
-        }
     }
 }

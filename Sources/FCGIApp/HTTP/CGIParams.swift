@@ -1,7 +1,7 @@
 /// The FastCGI params the service reads, by name. Only this fixed set is ever copied out of
 /// libfcgi's list, so they live in one small array in the order of `names` instead of a dictionary:
 /// every request builds one, and looking up a dozen short names by position is cheaper than hashing.
-struct CGIParams: Sendable, ExpressibleByDictionaryLiteral {
+struct CGIParams: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     static let names: [String] = [
         "REQUEST_METHOD", "REQUEST_URI", "DOCUMENT_URI", "QUERY_STRING", "CONTENT_LENGTH", "CONTENT_TYPE",
         "HTTP_AUTHORIZATION", "HTTP_COOKIE", "HTTP_ORIGIN", "HTTP_REFERER", "HTTP_HOST", "HTTP_SEC_FETCH_SITE",

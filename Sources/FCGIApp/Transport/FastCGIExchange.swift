@@ -32,7 +32,7 @@ struct FastCGIExchange: Sendable {
 
     private func respond(to request: UnsafeMutablePointer<FCGX_Request>, context: RequestContext,
                          route: inout String, method: inout String) -> HTTPResponse {
-        let params = Self.copyParams(request.pointee.envp)
+        let params = FastCGIParams.copy(request.pointee.envp)
         method = params["REQUEST_METHOD"] ?? "GET"
         let uri = params["REQUEST_URI"] ?? "/"
         let path = params["DOCUMENT_URI"] ?? String(uri.split(separator: "?", maxSplits: 1).first ?? "/")
@@ -75,25 +75,4 @@ struct FastCGIExchange: Sendable {
     }
 
     private static let knownMethods: Set<String> = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
-    private static let paramNameBytes = CGIParams.names.map { Array($0.utf8) }
-
-    /// One pass over libfcgi's `NAME=value` entries, comparing bytes so that only the params read
-    /// become strings; the first occurrence of a name wins.
-    static func copyParams(_ envp: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CGIParams {
-        var params = CGIParams()
-        guard var cursor = envp else { return params }
-        while let entry = cursor.pointee {
-            cursor += 1
-            guard let equals = strchr(entry, Int32(UInt8(ascii: "="))) else { continue }
-            let length = equals - entry
-            for (index, name) in paramNameBytes.enumerated() where name.count == length {
-                guard name.withUnsafeBytes({ memcmp($0.baseAddress!, entry, length) }) == 0 else { continue }
-                let value = equals + 1
-                params.setFirst(at: index, String(decoding: UnsafeRawBufferPointer(start: value, count: strlen(value)),
-                                                  as: UTF8.self))
-                break
-            }
-        }
-        return params
-    }
 }
