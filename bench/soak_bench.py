@@ -34,17 +34,6 @@ def open_fds(pid: int) -> int:
         return 0
 
 
-def shmem_mb(pid: int) -> float:
-    """The shared-memory part of VmRSS (nginx's nchan message store lives in shared memory)."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("RssShmem:"):
-                return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return 0.0
-
-
 def agent_token(agent_id: int) -> str:
     return subprocess.run([pb.BIN, "token", "--role", "agent", "--user", str(agent_id), "--ttl", "21600"],
                           env=dict(os.environ, COACHING_ENV_FILE=pb.ENV_FILE), capture_output=True, text=True,
@@ -173,7 +162,7 @@ def main() -> int:
                     rss = sum(pb.rss_mb(p) for p in current)
                     fds = sum(open_fds(p) for p in current)
                     # Shared pages are counted once per process that touched them: report the largest.
-                    shmem = max((shmem_mb(p) for p in current), default=0.0)
+                    shmem = max((pb.rss_mb(p, "RssShmem") for p in current), default=0.0)
                     samples.append((t, name, rss, fds))
                     csv.write(f"{t:.1f},{name},{rss:.1f},{shmem:.1f},{fds}\n")
                 csv.flush()
