@@ -262,10 +262,11 @@ def cpu_ticks(pid: int) -> int:
         return 0
 
 
-def rss_mb(pid: int) -> float:
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """A memory line of /proc/PID/status in MB (VmRSS, or a part of it such as RssShmem)."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024.0
     except OSError:
         pass

@@ -154,15 +154,17 @@ def main() -> int:
         pb.log(f"soak: {args.warmup} s warm-up, then {args.duration} s; polls {args.poll_rate}/s, "
                f"messages {args.message_rate}/s; samples every {args.interval} s")
         with open(out / "samples.csv", "w") as csv:
-            csv.write("seconds,process,rss_mb,open_fds\n")
+            csv.write("seconds,process,rss_mb,rss_shmem_mb,open_fds\n")
             while time.monotonic() < end:
                 t = time.monotonic() - started
                 for name, pids in groups.items():
                     current = pids()
                     rss = sum(pb.rss_mb(p) for p in current)
                     fds = sum(open_fds(p) for p in current)
+                    # Shared pages are counted once per process that touched them: report the largest.
+                    shmem = max((pb.rss_mb(p, "RssShmem") for p in current), default=0.0)
                     samples.append((t, name, rss, fds))
-                    csv.write(f"{t:.1f},{name},{rss:.1f},{fds}\n")
+                    csv.write(f"{t:.1f},{name},{rss:.1f},{shmem:.1f},{fds}\n")
                 csv.flush()
                 time.sleep(max(0.0, args.interval - (time.monotonic() - started - t)))
         load.stop.set()

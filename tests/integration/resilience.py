@@ -167,6 +167,14 @@ class Traffic:
         for thread in self._threads:
             thread.join(timeout=60)
 
+    def include(self, other):
+        """Counts another load's requests and acknowledged messages as this one's (one run, two hosts)."""
+        self.statuses.update(other.statuses)
+        self.poll_statuses.update(other.poll_statuses)
+        self.errors += other.errors
+        self.accepted += other.accepted
+        self.sent += other.sent
+
     def assert_answered(self, posts, polls):
         """Every request got an answer (no transport error) with one of the expected statuses."""
         assert not self.errors, self.errors[:5]

@@ -144,6 +144,17 @@ class Pipeline:
         rows = wait_until(done, timeout=timeout, message="an outcome for message %s" % message_id)
         return rows[0]["outcome"] if len(rows) == 1 else [r["outcome"] for r in rows]
 
+    def failed_by_timeouts(self, message_id, attempts):
+        """Waits for `failed` and checks that every attempt timed out, each a settled `error` in the
+        ledger, with no hint; returns the queue row and its calls."""
+        assert self.outcome(message_id, timeout=40) == "failed"
+        row = self.rows(message_id)[0]
+        assert "timeout" in row["last_error"] and row["attempts"] == attempts
+        assert self.hints_for(message_id) == []
+        calls = self.calls_for([row["id"]])
+        assert len(calls) == attempts and all(c["status"] == "settled" and c["outcome"] == "error" for c in calls)
+        return row, calls
+
     def hints_for(self, message_id):
         return self.db.query("SELECT * FROM realtime_coaching_hints WHERE message_id = %s", (message_id,))
 
@@ -692,12 +703,7 @@ def test_timeouts_are_retried_then_recorded_as_failed(pipeline, factory, fake_ll
     fake_llm.scenario(mode="hang", hang_seconds=5)
     agent, conversation, message = scene(factory)
     pipeline.listener_insert(message, conversation, agent.id)
-    assert pipeline.outcome(message, timeout=40) == "failed"
-    row = pipeline.rows(message)[0]
-    assert "timeout" in row["last_error"]
-    assert row["attempts"] == 2
-    calls = pipeline.calls_for([row["id"]])
-    assert len(calls) == 2 and all(c["status"] == "settled" and c["outcome"] == "error" for c in calls)
+    pipeline.failed_by_timeouts(message, attempts=2)
 
 
 def test_oversized_output_is_never_shown(pipeline, factory, fake_llm):

@@ -96,15 +96,15 @@ def test_two_hosts_take_traffic_and_claim_every_message_exactly_once(pipeline, f
     finally:
         first.stop()
         second.stop()
-    second.accepted += first.accepted
-    messages, figures = second.settle(pipeline.db, accepted_by_first_host=len(first.accepted),
-                                      accepted_by_second_host=len(second.accepted) - len(first.accepted))
-    assert sorted(second.accepted) == sorted(messages)
+    by_host = {"accepted_by_first_host": len(first.accepted), "accepted_by_second_host": len(second.accepted)}
+    both = second
+    both.include(first)
+    messages, figures = both.settle(pipeline.db, **by_host)
+    assert sorted(both.accepted) == sorted(messages)
     record("scale_out_queue", figures)
     assert worker_id_of(peer) in figures["workers"], "the second host analysed messages"
     assert any(not w.startswith("peer-") for w in figures["workers"]), "the first host analysed messages"
-    first.assert_answered(posts={202}, polls={200})
-    second.assert_answered(posts={202}, polls={200})
+    both.assert_answered(posts={202}, polls={200})
 
 
 def test_the_rate_limit_holds_over_both_hosts_together(pipeline, factory, fake_llm, stack, peer):
