@@ -48,8 +48,8 @@ def _send(api, method, path, body, **kwargs):
 def test_health_needs_no_token(api):
     body = json_body(api.get("/coaching/health"))
     assert body["success"] is True
-    assert body["status"] == "ok"
-    assert "database" in body
+    assert body["status"] in ("ok", "degraded")  # degraded names its reasons, e.g. a cost cap reached
+    assert body["database"] == "ok"
 
 
 @pytest.mark.parametrize("method,path,body", AUTHENTICATED_ROUTES, ids=ROUTE_IDS)

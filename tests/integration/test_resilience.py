@@ -5,7 +5,7 @@ import time
 
 import requests
 
-from conftest import assert_error, ids, json_body, stack_script
+from conftest import assert_error, ids, json_body, stack_script, wait_until
 
 RECOVERY_SECONDS = 10
 
@@ -75,8 +75,13 @@ def test_mariadb_restart_is_survived(api, factory, stack, db, coaching_enabled):
     assert factory.hint_row(hint)["feedback"] == "helpful"
     assert hint in ids(json_body(api.get("/api/coaching/hints/conversation/%d" % conv, user=agent))["hints"])
     assert json_body(api.get("/coaching/stats", user=agent))["summary"]["total_hints"] >= 1
-    health = json_body(api.get("/coaching/health"))
-    assert health["success"] is True and health["status"] == "ok"
+    # Health is back: the database answers and the workers beat again. (Other degraded reasons, such
+    # as a cost window filled by earlier tests, are not about the restart.)
+    def recovered():
+        health = json_body(api.get("/coaching/health"))
+        return (health["success"] is True and health["database"] == "ok" and health["workers"]["live"] >= 1
+                and "no_live_worker" not in health["reasons"])
+    wait_until(recovered, timeout=15, message="health: database ok and a live worker")
 
 
 def test_every_request_thread_reconnects(api, factory, stack, coaching_enabled):
