@@ -38,19 +38,11 @@ public struct HealthReport: Sendable {
 
     /// Adds the cost windows, judged against the caps in effect.
     public mutating func addBudget(hourCap: Double, dayCap: Double, connection: MariaDBConnection) {
-        guard databaseReachable,
-              let rows = try? connection.query("""
-                SELECT window_kind, reserved + spent FROM coaching_budget_windows
-                WHERE (window_kind = 'hour' AND window_start = DATE_FORMAT(NOW(), '%Y-%m-%d %H:00:00'))
-                   OR (window_kind = 'day' AND window_start = DATE_FORMAT(NOW(), '%Y-%m-%d 00:00:00'))
-                """) else { return }
+        guard databaseReachable, let used = try? CostLedger(connection: connection).currentUsage() else { return }
         self.hourCap = hourCap
         self.dayCap = dayCap
-        hourSpent = 0
-        daySpent = 0
-        for row in rows {
-            if row.string(0) == "hour" { hourSpent = row.double(1) ?? 0 } else { daySpent = row.double(1) ?? 0 }
-        }
+        hourSpent = used.hour
+        daySpent = used.day
     }
 
     public static func check(connection: MariaDBConnection?) -> HealthReport {

@@ -32,9 +32,13 @@ public final class PendingHintsCache: @unchecked Sendable {
         /// two moments are nested sets: the same count means the same hints.
         var encoded: (visibleCount: Int, variant: String, body: [UInt8])?
 
-        func visible(since cutoff: Int, now epoch: Int) -> Int {
+        static func isVisible(_ hint: Hint, since cutoff: Int, now epoch: Int) -> Bool {
+            (hint.createdAtEpoch ?? epoch) >= cutoff
+        }
+
+        func visibleCount(since cutoff: Int, now epoch: Int) -> Int {
             var count = 0
-            for hint in hints where (hint.createdAtEpoch ?? epoch) >= cutoff { count += 1 }
+            for hint in hints where Self.isVisible(hint, since: cutoff, now: epoch) { count += 1 }
             return count
         }
     }
@@ -71,13 +75,13 @@ public final class PendingHintsCache: @unchecked Sendable {
         lock.lock()
         if let cached = entries[key], cached.generation >= everythingChangedAt,
            cached.generation >= agentChangedAt[key.agentID] ?? 0, now - cached.storedAt < entryMaxAge {
-            let visibleCount = cached.visible(since: cutoff, now: epoch)
+            let visibleCount = cached.visibleCount(since: cutoff, now: epoch)
             if let encoded = cached.encoded, encoded.visibleCount == visibleCount, encoded.variant == variant {
                 lock.unlock()
                 return encoded.body
             }
             lock.unlock()
-            let visible = cached.hints.filter { ($0.createdAtEpoch ?? epoch) >= cutoff }
+            let visible = cached.hints.filter { Entry.isVisible($0, since: cutoff, now: epoch) }
             return remember(encode(visible), visibleCount: visible.count, variant: variant, for: key, generation: current)
         }
         lock.unlock()

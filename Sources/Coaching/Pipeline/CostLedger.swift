@@ -53,15 +53,8 @@ public struct CostLedger {
                     "INSERT IGNORE INTO coaching_budget_windows (window_kind, window_start) VALUES (?, ?)",
                     [.text(kind), .text(start)])
             }
-            let usage = try connection.query("""
-                SELECT window_kind, reserved + spent FROM coaching_budget_windows
-                WHERE (window_kind = 'hour' AND window_start = ?) OR (window_kind = 'day' AND window_start = ?)
-                """, [.text(hour), .text(day)])
-            for row in usage {
-                let used = row.double(1) ?? 0
-                let cap = row.string(0) == "hour" ? hourCap : dayCap
-                if used + worstCase > cap + 1e-9 { return nil }
-            }
+            let used = try usage(hourStart: hour, dayStart: day)
+            if used.hour + worstCase > hourCap + 1e-9 || used.day + worstCase > dayCap + 1e-9 { return nil }
             try connection.execute("""
                 UPDATE coaching_budget_windows SET reserved = reserved + ?
                 WHERE (window_kind = 'hour' AND window_start = ?) OR (window_kind = 'day' AND window_start = ?)
@@ -76,6 +69,25 @@ public struct CostLedger {
                       .optional(context.experimentKey), .double(worstCase), .text(hour), .text(day)])
             return Reservation(callID: inserted.lastInsertID, reservedCost: worstCase)
         }
+    }
+
+    /// Spend (settled plus reserved) in the current hour and day windows, for reporting; no lock.
+    public func currentUsage() throws -> (hour: Double, day: Double) {
+        let windows = try connection.query("""
+            SELECT DATE_FORMAT(NOW(), '%Y-%m-%d %H:00:00'), DATE_FORMAT(NOW(), '%Y-%m-%d 00:00:00')
+            """)
+        return try usage(hourStart: windows.first?.string(0) ?? "", dayStart: windows.first?.string(1) ?? "")
+    }
+
+    private func usage(hourStart: String, dayStart: String) throws -> (hour: Double, day: Double) {
+        var used = (hour: 0.0, day: 0.0)
+        for row in try connection.query("""
+            SELECT window_kind, reserved + spent FROM coaching_budget_windows
+            WHERE (window_kind = 'hour' AND window_start = ?) OR (window_kind = 'day' AND window_start = ?)
+            """, [.text(hourStart), .text(dayStart)]) {
+            if row.string(0) == "hour" { used.hour = row.double(1) ?? 0 } else { used.day = row.double(1) ?? 0 }
+        }
+        return used
     }
 
     /// Settles a reserved call to its actual cost; idempotent (a settled call is left alone).

@@ -41,13 +41,9 @@ public struct NchanPublisher: HintPublisher {
     /// How many subscribers nginx's nchan holds right now, on every channel (its `nchan_stub_status`
     /// page on the publisher socket); nil when the page cannot be read.
     public func subscriberCount() -> Int? {
-        guard let easy = curl_easy_init() else { return nil }
+        guard let easy = request(path: "/nchan-status") else { return nil }
         defer { curl_easy_cleanup(easy) }
         let page = ResponseBuffer()
-        CurlBridge.set(easy, CURLOPT_UNIX_SOCKET_PATH, string: socketPath)
-        CurlBridge.set(easy, CURLOPT_URL, string: "http://localhost/nchan-status")
-        CurlBridge.set(easy, CURLOPT_NOSIGNAL, 1)
-        CurlBridge.set(easy, CURLOPT_TIMEOUT_MS, 1000)
         CurlBridge.set(easy, CURLOPT_WRITEFUNCTION, pointer: unsafeBitCast(appendBody, to: UnsafeRawPointer.self))
         let unmanaged = Unmanaged.passRetained(page)
         defer { unmanaged.release() }
@@ -64,17 +60,23 @@ public struct NchanPublisher: HintPublisher {
         return nil
     }
 
-    /// Returns the HTTP status, or 0 when the request could not be made.
-    private func post(path: String, body: [UInt8]) -> Int {
-        guard let easy = curl_easy_init() else { return 0 }
-        defer { curl_easy_cleanup(easy) }
-        var headers: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "Content-Type: application/json")
-        headers = curl_slist_append(headers, "Accept: text/json")
-        defer { curl_slist_free_all(headers) }
+    /// A request to nginx's publisher socket with a 1 s limit; the caller cleans it up.
+    private func request(path: String) -> UnsafeMutableRawPointer? {
+        guard let easy = curl_easy_init() else { return nil }
         CurlBridge.set(easy, CURLOPT_UNIX_SOCKET_PATH, string: socketPath)
         CurlBridge.set(easy, CURLOPT_URL, string: "http://localhost\(path)")
         CurlBridge.set(easy, CURLOPT_NOSIGNAL, 1)
         CurlBridge.set(easy, CURLOPT_TIMEOUT_MS, 1000)
+        return easy
+    }
+
+    /// Returns the HTTP status, or 0 when the request could not be made.
+    private func post(path: String, body: [UInt8]) -> Int {
+        guard let easy = request(path: path) else { return 0 }
+        defer { curl_easy_cleanup(easy) }
+        var headers: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "Content-Type: application/json")
+        headers = curl_slist_append(headers, "Accept: text/json")
+        defer { curl_slist_free_all(headers) }
         CurlBridge.set(easy, CURLOPT_HTTPHEADER, pointer: UnsafeRawPointer(headers))
         CurlBridge.set(easy, CURLOPT_WRITEFUNCTION, pointer: unsafeBitCast(discardBody, to: UnsafeRawPointer.self))
         return body.withUnsafeBufferPointer { buffer -> Int in
