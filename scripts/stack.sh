@@ -185,7 +185,15 @@ app_stop() {
 render() {
     local template="$1" target="$2" user_directive="" nchan
     nchan="$(ls /usr/lib/nginx/modules/ngx_nchan_module.so 2>/dev/null || echo /usr/share/nginx/modules/ngx_nchan_module.so)"
-    if [ "$(id -u)" -eq 0 ] && id www-data >/dev/null 2>&1; then user_directive="user www-data www-data;"; fi
+    if [ "$(id -u)" -eq 0 ] && id www-data >/dev/null 2>&1; then
+        # nginx's workers must reach the app's socket and public/. A checkout inside a private
+        # directory (mktemp -d makes 0700 ones) is closed to www-data; the workers then run as root.
+        if runuser -u www-data -- test -x "$RT" -a -r "$ROOT/public" 2>/dev/null; then
+            user_directive="user www-data www-data;"
+        else
+            user_directive="user root root;"
+        fi
+    fi
     sed -e "s#@RUNTIME@#$RT#g" -e "s#@HTTP_PORT@#$HTTP_PORT#g" -e "s#@APP_SOCKET@#$RT/coaching.sock#g" \
         -e "s#@PUBLIC_ROOT@#$ROOT/public#g" -e "s#@NCHAN_MODULE@#$nchan#g" \
         -e "s#@USER_DIRECTIVE@#$user_directive#g" -e "s#@NGINX_BODY_LIMIT@#2m#g" "$template" >"$target"
