@@ -1,3 +1,5 @@
+import Foundation
+
 /// Settings this product adds. They live in their own `settings` row (`realtime_coaching_service`)
 /// because the original settings page rewrites the whole `conversation_settings` blob on save and
 /// would erase keys it does not know. Out-of-range values are clamped when read; the admin API
@@ -33,8 +35,23 @@ public struct ServiceSettings: Sendable, Equatable {
     public var maxAttempts = 3
     public var priceOverrides: [String: PriceTable.Price] = [:]
     public var unknownModelPrice = PriceTable.Price(input: 10, output: 30)
+    /// An OpenAI-compatible embeddings server (`…/v1`); empty turns embeddings off, and the local
+    /// analyser then decides by its rules alone and the similarity cache is not used.
+    public var embeddingsBaseURL = ""
+    public var embeddingsModel = "multilingual-e5-small"
+    public var embeddingsTimeoutMilliseconds = 500
+    /// Reuse the hint of a near-duplicate earlier message (same scope) when no exact cache entry exists.
+    public var similarityCache = true
+    /// Cosine similarity a cached message needs to count as the same message. The original
+    /// `cache_similarity_threshold` (0.5–1, default 0.85) was meant for text overlap; embedding
+    /// models put unrelated chat messages above 0.85, so this needs its own, stricter scale.
+    public var similarityMinCosine = 0.95
 
     public init() {}
+
+    public var embeddings: EmbeddingsConfiguration {
+        EmbeddingsConfiguration(baseURL: embeddingsBaseURL, model: embeddingsModel, timeoutMilliseconds: embeddingsTimeoutMilliseconds)
+    }
 
     public init(json: JSONValue?) {
         guard let json, case .object = json else { return }
@@ -67,6 +84,16 @@ public struct ServiceSettings: Sendable, Equatable {
                 }
             }
         }
+        if let text = json["embeddings_base_url"]?.stringValue {
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed.hasPrefix("http://") || trimmed.hasPrefix("https://") {
+                embeddingsBaseURL = trimmed.hasSuffix("/") ? String(trimmed.dropLast()) : trimmed
+            }
+        }
+        if let text = json["embeddings_model"]?.stringValue, !text.isEmpty { embeddingsModel = text }
+        embeddingsTimeoutMilliseconds = int("embeddings_timeout_ms", 20...10_000) ?? embeddingsTimeoutMilliseconds
+        similarityCache = CoachingSettings.bool(json["similarity_cache"]) ?? similarityCache
+        if let value = CoachingSettings.number(json["similarity_min_cosine"]) { similarityMinCosine = min(max(value, 0.5), 1) }
         if let value = json["unknown_model_price"], let input = CoachingSettings.number(value["input"]),
            let output = CoachingSettings.number(value["output"]), input >= 0, output >= 0 {
             unknownModelPrice = PriceTable.Price(input: input, output: output)
@@ -95,6 +122,11 @@ public struct ServiceSettings: Sendable, Equatable {
                 (model, priceOverrides[model].map(Self.priceJSON) ?? .null)
             })),
             ("unknown_model_price", Self.priceJSON(unknownModelPrice)),
+            ("embeddings_base_url", .string(embeddingsBaseURL)),
+            ("embeddings_model", .string(embeddingsModel)),
+            ("embeddings_timeout_ms", .int(embeddingsTimeoutMilliseconds)),
+            ("similarity_cache", .bool(similarityCache)),
+            ("similarity_min_cosine", .double(similarityMinCosine)),
         ])
     }
 

@@ -10,6 +10,7 @@ public struct SettingsDocuments: Sendable, Equatable {
     /// The whole `realtime_coaching_service` value; nil when absent or not a JSON object.
     public var service: JSONValue?
     public var apiKeySet = false
+    public var embeddingsKeySet = false
 
     public init(conversationSettings: JSONValue? = nil, service: JSONValue? = nil, apiKeySet: Bool = false) {
         self.conversationSettings = conversationSettings
@@ -27,6 +28,7 @@ public struct SettingsDocuments: Sendable, Equatable {
             (SettingsSchema.coachingSection, coaching.json),
             (SettingsSchema.serviceSection, serviceSettings.json),
             ("api_key_set", .bool(apiKeySet)),
+            ("embeddings_api_key_set", .bool(embeddingsKeySet)),
         ])
     }
 
@@ -51,6 +53,11 @@ public struct SettingsDocuments: Sendable, Equatable {
         case .keep: break
         case .set: result.apiKeySet = true
         case .clear: result.apiKeySet = false
+        }
+        switch change.embeddingsKey {
+        case .keep: break
+        case .set: result.embeddingsKeySet = true
+        case .clear: result.embeddingsKeySet = false
         }
         return result
     }

@@ -11,6 +11,8 @@ public struct SettingsField: Sendable {
         case choice([String])
         /// An `http://` or `https://` address (the OpenAI-compatible server).
         case url
+        /// Like `url`, or empty for "off" (the embeddings server).
+        case optionalURL
         /// `{"objection": true, …}`: one flag per hint type.
         case hintTypes
         /// `{"input": USD, "output": USD}` per 1M tokens.
@@ -49,6 +51,8 @@ public struct SettingsField: Sendable {
             members += [("type", .string("choice")), ("options", .array(options.map { .string($0) }))]
         case .url:
             members += [("type", .string("url")), ("max_length", .int(SettingsValidation.maxURLLength))]
+        case .optionalURL:
+            members += [("type", .string("url")), ("max_length", .int(SettingsValidation.maxURLLength)), ("optional", .bool(true))]
         case .hintTypes:
             members += [("type", .string("hint_types")), ("options", .array(HintType.allCases.map { .string($0.rawValue) }))]
         case .price:

@@ -48,12 +48,20 @@ public enum SettingsSchema {
         SettingsField("max_attempts", .integer(1...10)),
         SettingsField("prices", .prices),
         SettingsField("unknown_model_price", .price),
+        SettingsField("embeddings_base_url", .optionalURL),
+        SettingsField("embeddings_model", .text(maxLength: 100)),
+        SettingsField("embeddings_timeout_ms", .integer(20...10_000)),
+        SettingsField("similarity_cache", .bool),
+        SettingsField("similarity_min_cosine", .number(0.5...1)),
     ]
 
     /// The secret: accepted on write, never returned (only whether one is set).
     public static let apiKeyField = "openai_api_key"
     /// `true` removes the stored key (an empty `openai_api_key` means "keep", so clearing needs its own word).
     public static let clearAPIKeyField = "clear_openai_api_key"
+    /// The embeddings server's key, write-only like the LLM key (stored in its own row).
+    public static let embeddingsKeyField = "embeddings_api_key"
+    public static let clearEmbeddingsKeyField = "clear_embeddings_api_key"
 
     public static var json: JSONValue {
         .object([

@@ -4,6 +4,8 @@ public struct SettingsSnapshot: Sendable, Equatable {
     public var service: ServiceSettings
     /// Secret: never serialised, never logged.
     public var openAIKey: String?
+    /// Secret, like `openAIKey`: the embeddings server's key from its settings row.
+    public var embeddingsKey: String?
 
     public init(coaching: CoachingSettings = CoachingSettings(), service: ServiceSettings = ServiceSettings(),
                 openAIKey: String? = nil) {

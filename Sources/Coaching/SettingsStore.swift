@@ -7,6 +7,7 @@ public struct SettingsStore {
     public static let conversationSettingsKey = "conversation_settings"
     /// The original system keeps the LLM key in its own plain-text row.
     public static let apiKeyRowKey = "openai_api_key"
+    public static let embeddingsKeyRowKey = "coaching_embeddings_api_key"
 
     private let connection: MariaDBConnection
 
@@ -16,8 +17,9 @@ public struct SettingsStore {
 
     public func load() throws -> SettingsSnapshot {
         let rows = try connection.query(
-            "SELECT `key`, `value` FROM settings WHERE `key` IN (?, ?, ?)",
-            [.text(Self.conversationSettingsKey), .text(ServiceSettings.rowKey), .text(Self.apiKeyRowKey)])
+            "SELECT `key`, `value` FROM settings WHERE `key` IN (?, ?, ?, ?)",
+            [.text(Self.conversationSettingsKey), .text(ServiceSettings.rowKey), .text(Self.apiKeyRowKey),
+             .text(Self.embeddingsKeyRowKey)])
         var snapshot = SettingsSnapshot()
         for row in rows {
             let document = row.string(1).flatMap { try? JSONParser.parse($0) }
@@ -27,6 +29,9 @@ public struct SettingsStore {
             case Self.apiKeyRowKey?:
                 let key = (row.string(1) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
                 if !key.isEmpty { snapshot.openAIKey = key }
+            case Self.embeddingsKeyRowKey?:
+                let key = (row.string(1) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+                if !key.isEmpty { snapshot.embeddingsKey = key }
             default: break
             }
         }
@@ -38,8 +43,9 @@ public struct SettingsStore {
     /// one silently undoing the other's change.
     public func documents(locking: Bool = false) throws -> SettingsDocuments {
         let rows = try connection.query(
-            "SELECT `key`, `value` FROM settings WHERE `key` IN (?, ?, ?)" + (locking ? " FOR UPDATE" : ""),
-            [.text(Self.conversationSettingsKey), .text(ServiceSettings.rowKey), .text(Self.apiKeyRowKey)])
+            "SELECT `key`, `value` FROM settings WHERE `key` IN (?, ?, ?, ?)" + (locking ? " FOR UPDATE" : ""),
+            [.text(Self.conversationSettingsKey), .text(ServiceSettings.rowKey), .text(Self.apiKeyRowKey),
+             .text(Self.embeddingsKeyRowKey)])
         var documents = SettingsDocuments()
         for row in rows {
             let text = row.string(1) ?? ""
@@ -53,6 +59,8 @@ public struct SettingsStore {
                 documents.service = object
             case Self.apiKeyRowKey?:
                 documents.apiKeySet = !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+            case Self.embeddingsKeyRowKey?:
+                documents.embeddingsKeySet = !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
             default: break
             }
         }
@@ -63,7 +71,7 @@ public struct SettingsStore {
     /// its value: a row is replaced in place, never deleted and inserted again (the original did
     /// DELETE then INSERT, so a reader in between saw no settings at all). Only `value` changes on an
     /// existing row; its type, group and label stay the original app's. Call inside a transaction.
-    public func write(_ documents: SettingsDocuments, previous: SettingsDocuments, apiKey: SettingsChange.APIKey) throws {
+    public func write(_ documents: SettingsDocuments, previous: SettingsDocuments, change: SettingsChange) throws {
         if let document = documents.conversationSettings, documents.conversationSettings != previous.conversationSettings {
             try upsert(Self.conversationSettingsKey, JSONWriter.string(document), type: "json",
                        group: "conversations", label: "Conversation settings")
@@ -72,10 +80,15 @@ public struct SettingsStore {
             try upsert(ServiceSettings.rowKey, JSONWriter.string(document), type: "json",
                        group: "conversations", label: "Realtime coaching service settings")
         }
-        switch apiKey {
+        try writeSecret(change.apiKey, row: Self.apiKeyRowKey, label: "OpenAI API key")
+        try writeSecret(change.embeddingsKey, row: Self.embeddingsKeyRowKey, label: "Coaching embeddings API key")
+    }
+
+    private func writeSecret(_ secret: SettingsChange.APIKey, row: String, label: String) throws {
+        switch secret {
         case .keep: break
-        case .set(let key): try upsert(Self.apiKeyRowKey, key, type: "string", group: "integrations", label: "OpenAI API key")
-        case .clear: try upsert(Self.apiKeyRowKey, "", type: "string", group: "integrations", label: "OpenAI API key")
+        case .set(let key): try upsert(row, key, type: "string", group: "integrations", label: label)
+        case .clear: try upsert(row, "", type: "string", group: "integrations", label: label)
         }
     }
 

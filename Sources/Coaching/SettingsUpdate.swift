@@ -27,7 +27,7 @@ public struct SettingsUpdate {
                 let current = try store.documents(locking: true)
                 let change = try SettingsValidation.check(body, current: current)
                 let after = current.applying(change)
-                try store.write(after, previous: current, apiKey: change.apiKey)
+                try store.write(after, previous: current, change: change)
                 return (change, after)
             }
         }

@@ -26,20 +26,10 @@ public enum SettingsValidation {
             case SettingsSchema.serviceSection:
                 change.service = section(value, key, SettingsSchema.service, current: current, problems: &problems)
             case SettingsSchema.apiKeyField:
-                if let text = value.stringValue {
-                    let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-                    if trimmed.isEmpty { break } // empty means keep, so the page can always send the field
-                    if trimmed.count > maxAPIKeyLength {
-                        problems.append(FieldProblem(field: key, message: "must be at most \(maxAPIKeyLength) characters"))
-                    } else if trimmed.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) {
-                        problems.append(FieldProblem(field: key, message: "must not contain spaces or control characters"))
-                    } else {
-                        change.apiKey = .set(trimmed)
-                    }
-                } else if !value.isNull {
-                    problems.append(FieldProblem(field: key, message: "must be a string"))
-                }
-            case SettingsSchema.clearAPIKeyField:
+                if let secret = secret(value, field: key, problems: &problems) { change.apiKey = .set(secret) }
+            case SettingsSchema.embeddingsKeyField:
+                if let secret = secret(value, field: key, problems: &problems) { change.embeddingsKey = .set(secret) }
+            case SettingsSchema.clearAPIKeyField, SettingsSchema.clearEmbeddingsKeyField:
                 if strictBool(value) == nil { problems.append(FieldProblem(field: key, message: "must be true or false")) }
             default:
                 problems.append(FieldProblem(field: key, message: "unknown setting"))
@@ -52,9 +42,35 @@ public enum SettingsValidation {
             }
             change.apiKey = .clear
         }
+        if strictBool(body[SettingsSchema.clearEmbeddingsKeyField]) == true {
+            if case .set = change.embeddingsKey {
+                problems.append(FieldProblem(field: SettingsSchema.clearEmbeddingsKeyField,
+                                             message: "cannot set a new key and clear the key at once"))
+            }
+            change.embeddingsKey = .clear
+        }
         problems += crossFieldProblems(current.applying(change))
         guard problems.isEmpty else { throw CoachingError.invalidFields(problems) }
         return change
+    }
+
+    /// A new secret, or nil when the field means "keep" (empty, so the page can always send it) or is invalid.
+    private static func secret(_ value: JSONValue, field: String, problems: inout [FieldProblem]) -> String? {
+        guard let text = value.stringValue else {
+            if !value.isNull { problems.append(FieldProblem(field: field, message: "must be a string")) }
+            return nil
+        }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty { return nil }
+        if trimmed.count > maxAPIKeyLength {
+            problems.append(FieldProblem(field: field, message: "must be at most \(maxAPIKeyLength) characters"))
+            return nil
+        }
+        if trimmed.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) {
+            problems.append(FieldProblem(field: field, message: "must not contain spaces or control characters"))
+            return nil
+        }
+        return trimmed
     }
 
     // MARK: sections
@@ -120,6 +136,11 @@ public enum SettingsValidation {
             return .success(.string(option))
         case .url:
             guard let text = value.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines) else { return .failure(Problems(path, "must be text")) }
+            if let problem = urlProblem(text) { return .failure(Problems(path, problem)) }
+            return .success(.string(text.hasSuffix("/") ? String(text.dropLast()) : text))
+        case .optionalURL:
+            guard let text = value.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines) else { return .failure(Problems(path, "must be text")) }
+            if text.isEmpty { return .success(.string("")) }
             if let problem = urlProblem(text) { return .failure(Problems(path, problem)) }
             return .success(.string(text.hasSuffix("/") ? String(text.dropLast()) : text))
         case .hintTypes:

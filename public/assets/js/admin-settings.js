@@ -66,7 +66,10 @@ const STRINGS = {
             budget_fallback: 'No limite de custo', prefilter: 'Pré-filtro local', watch_messages_table: 'Observar a tabela messages',
             max_message_age_seconds: 'Idade máxima da mensagem (s)', typing_defer_max_seconds: 'Adiamento máximo por digitação (s)',
             typing_fresh_seconds: 'Digitação considerada atual por (s)', max_attempts: 'Tentativas', prices: 'Preços por modelo',
-            unknown_model_price: 'Preço de modelo desconhecido'
+            unknown_model_price: 'Preço de modelo desconhecido',
+            embeddings_base_url: 'Servidor de embeddings compatível com OpenAI (vazio: só regras)', embeddings_model: 'Modelo de embeddings',
+            embeddings_timeout_ms: 'Tempo limite dos embeddings (ms)', similarity_cache: 'Cache por similaridade',
+            similarity_min_cosine: 'Similaridade mínima (cosseno) no cache'
         },
         options: {
             provider: { auto: 'Automático (LLM com chave, senão local)', openai: 'LLM compatível com OpenAI', local: 'Analisador local' },
@@ -125,7 +128,10 @@ const STRINGS = {
             budget_fallback: 'At the cost limit', prefilter: 'Local pre-filter', watch_messages_table: 'Watch the messages table',
             max_message_age_seconds: 'Max message age (s)', typing_defer_max_seconds: 'Max deferral while typing (s)',
             typing_fresh_seconds: 'Typing counts as current for (s)', max_attempts: 'Attempts', prices: 'Prices per model',
-            unknown_model_price: 'Price of an unknown model'
+            unknown_model_price: 'Price of an unknown model',
+            embeddings_base_url: 'OpenAI-compatible embeddings server (empty: rules only)', embeddings_model: 'Embeddings model',
+            embeddings_timeout_ms: 'Embeddings timeout (ms)', similarity_cache: 'Similarity cache',
+            similarity_min_cosine: 'Similarity cache: min cosine'
         },
         options: {
             provider: { auto: 'Automatic (LLM with a key, else local)', openai: 'OpenAI-compatible LLM', local: 'Local analyser' },
