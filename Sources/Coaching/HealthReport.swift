@@ -12,6 +12,12 @@ public struct HealthReport: Sendable {
     public var liveWorkers: Int?
     public var lastHeartbeatSeconds: Int?
     public var openCircuits: Int?
+    /// What live workers last saw of the embeddings server: `off`, `ok`, `no_classifier` or an
+    /// error kind (`timeout`, `connection`, …), the worst one first.
+    public var embeddings: String?
+    /// The settings' embeddings server and model (never the key).
+    public var embeddingsBaseURL: String?
+    public var embeddingsModel: String?
     /// Spend (settled plus reserved) in the current hour and day windows, and their caps.
     public var hourSpent: Double?
     public var daySpent: Double?
@@ -31,6 +37,7 @@ public struct HealthReport: Sendable {
         if (liveWorkers ?? 0) == 0 && (queueDepth ?? 0) > 0 { reasons.append("no_live_worker") }
         if (oldestPendingSeconds ?? 0) > Self.backlogSeconds { reasons.append("queue_backlog") }
         if (openCircuits ?? 0) > 0 { reasons.append("llm_circuit_open") }
+        if let embeddings, !["off", "ok"].contains(embeddings) { reasons.append("embeddings_unavailable") }
         if let hourSpent, let hourCap, hourSpent >= hourCap { reasons.append("hourly_cost_cap_reached") }
         if let daySpent, let dayCap, daySpent >= dayCap { reasons.append("daily_cost_cap_reached") }
         return reasons
@@ -65,6 +72,11 @@ public struct HealthReport: Sendable {
             report.liveWorkers = workers.first?.int(0) ?? 0
             report.lastHeartbeatSeconds = workers.first?.int(1)
             report.openCircuits = workers.first?.int(2) ?? 0
+            let statuses = try connection.query("""
+                SELECT DISTINCT embeddings FROM coaching_workers
+                WHERE heartbeat_at >= NOW(3) - INTERVAL 10 SECOND AND embeddings IS NOT NULL
+                """).compactMap { $0.string(0) }
+            report.embeddings = statuses.first { !["off", "ok"].contains($0) } ?? statuses.first { $0 == "ok" } ?? statuses.first
         } catch {
             if !report.databaseReachable { return HealthReport(databaseReachable: false) }
         }
@@ -85,6 +97,11 @@ public struct HealthReport: Sendable {
                 ("last_heartbeat_seconds", .optional(lastHeartbeatSeconds)),
             ])),
             ("llm", .object([("circuits_open", .optional(openCircuits))])),
+            ("embeddings", .object([
+                ("status", .optional(embeddings)),
+                ("base_url", .optional(embeddingsBaseURL)),
+                ("model", .optional(embeddingsModel)),
+            ])),
             ("budget", .object([
                 ("hour_spent", hourSpent.map(JSONValue.double) ?? .null),
                 ("hour_cap", hourCap.map(JSONValue.double) ?? .null),

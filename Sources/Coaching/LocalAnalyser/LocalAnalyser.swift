@@ -1,9 +1,23 @@
-/// The built-in analyser: no network, deterministic, Portuguese and English. It scores the seven
-/// situations with weighted phrase rules over the customer's messages (see `SituationRules`),
-/// picks the strongest one among the enabled types, and writes a hint with suggested replies in
-/// the customer's language. Used when no LLM key is configured, as the fallback at the cost cap
-/// or with the circuit open, and as a pre-filter that spares the LLM messages with no situation.
+/// The built-in analyser: no LLM, deterministic, Portuguese and English. It scores the seven
+/// situations with weighted phrase rules over the customer's messages (see `SituationRules`) and,
+/// when it has a trained `SituationClassifier` and the message's embedding, lets the classifier
+/// decide from the rules' findings and the embedding together (rules alone miss phrasings they do
+/// not know). It then writes a templated hint with suggested replies in the customer's language.
+/// Used when no LLM key is configured, as the fallback at the cost cap or with the circuit open,
+/// and as a pre-filter that spares the LLM messages with no situation.
 public struct LocalAnalyser: Sendable {
+    /// How a decision was made, recorded with the hint (`model_used`) and in metrics.
+    public enum Method: String, Sendable {
+        /// Rules and embedding through the classifier.
+        case combined
+        /// Rules alone: no classifier, embeddings off, or (see `LocalAnalysis.fallback`) the
+        /// embeddings server failed.
+        case rules
+    }
+
+    /// The trained weights; nil decides by rules alone.
+    public let classifier: SituationClassifier?
+
     /// A type needs at least this score to become a hint.
     public static let threshold = 1.2
     /// Only the most recent customer turns of the context can reinforce a situation.
@@ -19,13 +33,46 @@ public struct LocalAnalyser: Sendable {
     /// hint only wins over one of them when it is clearly stronger.
     static let questionYield = 0.6
 
-    public init() {}
+    public init(classifier: SituationClassifier? = nil) {
+        self.classifier = classifier
+    }
 
+    /// Rules alone.
     public func analyse(_ input: AnalysisInput) -> AnalysisOutput {
+        let reading = rules(input)
+        return output(reading.decision, reading: reading, input: input)
+    }
+
+    /// With the classifier when `embedding` comes from the model it was trained with; else rules alone.
+    public func analyse(_ input: AnalysisInput, embedding: Embedding?, embeddingsModel: String?) -> (output: AnalysisOutput, method: Method) {
+        let reading = rules(input)
+        guard let classifier, let embedding, let embeddingsModel,
+              classifier.accepts(model: embeddingsModel, dimensions: embedding.dimensions), !input.enabledTypes.isEmpty else {
+            return (output(reading.decision, reading: reading, input: input), .rules)
+        }
+        let type = classifier.decide(classifier.combined, features: SituationFeatures(rules: reading, embedding: embedding),
+                                     enabled: input.enabledTypes)
+        return (output(type, reading: reading, input: input), .combined)
+    }
+
+    /// The text an embedding is asked for: the analysed messages (a merged burst reads as one).
+    public static func embeddingText(_ input: AnalysisInput) -> String {
+        input.messages.filter { !$0.isEmpty }.suffix(maxMessages).joined(separator: "\n")
+    }
+
+    /// What the phrase rules find, before any classifier: the features the classifier was trained on.
+    public func rules(_ input: AnalysisInput) -> RuleReading {
         let messages = Array(input.messages.filter { !$0.isEmpty }.suffix(Self.maxMessages))
-        guard !messages.isEmpty, !input.enabledTypes.isEmpty else { return .none }
+        guard !messages.isEmpty else { return RuleReading(scores: [:], decision: nil, facets: [:]) }
         let evidence = SituationScorer.evidence(messages: messages, context: customerContext(input))
-        guard let (type, facet) = strongest(evidence, enabled: input.enabledTypes) else { return .none }
+        let decision = strongest(evidence, enabled: input.enabledTypes)?.0
+        return RuleReading(scores: evidence.mapValues(\.score), decision: decision, facets: evidence.mapValues(\.facet))
+    }
+
+    private func output(_ type: HintType?, reading: RuleReading, input: AnalysisInput) -> AnalysisOutput {
+        guard let type, input.enabledTypes.contains(type) else { return .none }
+        let messages = input.messages.filter { !$0.isEmpty }
+        let facet = reading.facets[type] ?? Self.generalFacet[type] ?? .product
         let language = LanguageDetector.detect(messages, fallback: ChatLanguage(code: input.language))
         let entry = HintPhrasebook.entry(for: facet, language: language)
         return AnalysisOutput(
@@ -34,6 +81,12 @@ public struct LocalAnalyser: Sendable {
             hintText: entry.hint,
             suggestions: Array(entry.suggestions.prefix(OutputValidator.maxSuggestions)))
     }
+
+    /// The facet a hint talks about when the classifier found a type no rule named.
+    static let generalFacet: [HintType: SituationFacet] = [
+        .objection: .doubt, .opportunity: .upsell, .question: .product, .negativeSentiment: .frustration,
+        .buyingSignal: .nextStep, .closingOpportunity: .decision, .escalationNeeded: .manager,
+    ]
 
     /// The score of every type the messages show (enabled or not), for callers that want to know
     /// whether a message has any situation at all, e.g. to decide whether it is worth an LLM call.

@@ -81,14 +81,60 @@ public struct LocalAnalyserEvaluation: Sendable {
         return examples
     }
 
+    /// Which part of the analyser decides.
+    public enum Mode: String, Sendable, CaseIterable {
+        /// The phrase rules alone (what runs without embeddings).
+        case rules
+        /// The classifier's embedding-only model: what the embedding alone knows.
+        case embedding
+        /// Rules and embedding through the classifier: what the service runs with embeddings on.
+        case combined
+    }
+
     /// Runs the analyser on every example with all types enabled and scores the predictions.
     public func run(with analyser: LocalAnalyser = LocalAnalyser()) -> Report {
-        let predictions = examples.map { example -> Prediction in
-            let input = AnalysisInput(context: [], messages: [example.text], enabledTypes: HintType.allCases, language: example.language)
-            let output = analyser.analyse(input)
+        Report(predictions: examples.map { example in
+            let output = analyser.analyse(Self.input(example))
             return Prediction(example: example, predicted: output.hasHint ? output.hintType : nil)
+        })
+    }
+
+    /// `embeddings` holds one embedding per example (from `embeddingsModel`); the embedding and
+    /// combined modes need them and the analyser's classifier, and are nil without them.
+    public func run(_ mode: Mode, analyser: LocalAnalyser, embeddings: [Embedding]?, embeddingsModel: String?) -> Report? {
+        if mode == .rules { return run(with: analyser) }
+        guard let classifier = analyser.classifier, let embeddings, let embeddingsModel, embeddings.count == examples.count,
+              let first = embeddings.first, classifier.accepts(model: embeddingsModel, dimensions: first.dimensions) else { return nil }
+        return Report(predictions: zip(examples, embeddings).map { example, embedding in
+            let predicted: HintType?
+            switch mode {
+            case .embedding:
+                predicted = classifier.decide(classifier.embeddingOnly, features: SituationFeatures(embedding: embedding),
+                                              enabled: HintType.allCases)
+            default:
+                let output = analyser.analyse(Self.input(example), embedding: embedding, embeddingsModel: embeddingsModel).output
+                predicted = output.hasHint ? output.hintType : nil
+            }
+            return Prediction(example: example, predicted: predicted)
+        })
+    }
+
+    /// The examples as the classifier's training rows: (combined features, embedding-only features).
+    public func trainingExamples(embeddings: [Embedding], analyser: LocalAnalyser = LocalAnalyser())
+        -> (combined: [ClassifierTrainer.Example], embedding: [ClassifierTrainer.Example]) {
+        var combined: [ClassifierTrainer.Example] = []
+        var embeddingOnly: [ClassifierTrainer.Example] = []
+        for (example, embedding) in zip(examples, embeddings) {
+            let label = SituationFeatures.classes.firstIndex(of: example.label) ?? SituationFeatures.classes.count - 1
+            let reading = analyser.rules(Self.input(example))
+            combined.append(.init(features: SituationFeatures(rules: reading, embedding: embedding).values, label: label))
+            embeddingOnly.append(.init(features: SituationFeatures(embedding: embedding).values, label: label))
         }
-        return Report(predictions: predictions)
+        return (combined, embeddingOnly)
+    }
+
+    static func input(_ example: Example) -> AnalysisInput {
+        AnalysisInput(context: [], messages: [example.text], enabledTypes: HintType.allCases, language: example.language)
     }
 
     /// One example with what the analyser answered.

@@ -41,4 +41,16 @@ public enum PipelineMetrics {
     public static func pushPublish(delivered: Bool) {
         Counter(label: "coaching_push_publishes_total", dimensions: [("result", delivered ? "ok" : "failed")]).increment()
     }
+
+    /// One request to the embeddings server: `result` is `ok` or an `EmbeddingsError.kind`.
+    public static func embeddingsRequest(result: String, seconds: Double) {
+        Counter(label: "coaching_embeddings_requests_total", dimensions: [("result", result)]).increment()
+        Timer(label: "coaching_embeddings_request_duration_seconds").recordNanoseconds(Int64(seconds * 1_000_000_000))
+    }
+
+    /// One local-analyser decision: `method` is `combined` or `rules`; `fallback` says why the
+    /// rules decided alone although embeddings are configured (`none` when they were not needed).
+    public static func localDecision(method: String, fallback: String) {
+        Counter(label: "coaching_local_analyser_decisions_total", dimensions: [("method", method), ("fallback", fallback)]).increment()
+    }
 }

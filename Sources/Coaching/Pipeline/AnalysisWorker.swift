@@ -22,10 +22,17 @@ public final class AnalysisWorker: @unchecked Sendable {
         public var database: MariaDBConfiguration
         /// From the environment (`COACHING_OPENAI_API_KEY`); wins over the settings row.
         public var apiKey: String?
+        /// The local analyser's trained weights; nil decides by rules alone.
+        public var classifier: SituationClassifier?
+        /// From the environment (`COACHING_EMBEDDINGS_API_KEY`); wins over the settings row.
+        public var embeddingsKey: String?
 
         public init(workerID: String, threads: Int = 2, batchSize: Int = 2, leaseSeconds: Int = 120,
                     pollInterval: Double = 0.1, maxInFlight: Int = 512,
-                    database: MariaDBConfiguration, apiKey: String?) {
+                    database: MariaDBConfiguration, apiKey: String?, classifier: SituationClassifier? = nil,
+                    embeddingsKey: String? = nil) {
+            self.classifier = classifier
+            self.embeddingsKey = embeddingsKey
             self.workerID = workerID
             self.threads = threads
             self.batchSize = batchSize
@@ -49,6 +56,8 @@ public final class AnalysisWorker: @unchecked Sendable {
         let model: String
         let prompt: PromptChoice
         let cacheScope: HintCache.Scope?
+        /// The message's embedding when one was fetched, so the cache entry can be found by similarity.
+        let embedding: (Embedding, String)?
     }
 
     private let configuration: Configuration
@@ -56,7 +65,9 @@ public final class AnalysisWorker: @unchecked Sendable {
     private let publisher: HintPublisher
     private let prompts: any PromptSelector
     private let logger: Logger
-    private let localAnalyser = LocalAnalyser()
+    private let localAnalyser: LocalAnalyser
+    /// The last embeddings result any thread saw (`off`, `ok` or an error kind), for the heartbeat.
+    private var embeddingsStatus = "off"
     private let state = NSCondition()
     private var completions: [(PendingCall, Result<ChatCompletionResponse, LLMError>)] = []
     private var inFlight: [Int: Date] = [:]
@@ -74,6 +85,7 @@ public final class AnalysisWorker: @unchecked Sendable {
         self.publisher = publisher
         self.prompts = prompts
         self.logger = logger
+        localAnalyser = LocalAnalyser(classifier: configuration.classifier)
     }
 
     public func start() throws {
@@ -131,6 +143,7 @@ public final class AnalysisWorker: @unchecked Sendable {
 
     private func run(index: Int) {
         var connection: MariaDBConnection?
+        let embedder = MessageEmbedder()
         var lastHousekeeping = Date.distantPast
         while true {
             state.lock()
@@ -142,7 +155,7 @@ public final class AnalysisWorker: @unchecked Sendable {
                     connection = try MariaDBConnection(configuration: configuration.database, logger: logger)
                 }
                 guard let connection else { continue }
-                var worked = try drainCompletions(connection)
+                var worked = try drainCompletions(connection, embedder: embedder)
                 if index == 0, Date().timeIntervalSince(lastHousekeeping) >= 1 {
                     lastHousekeeping = Date()
                     try housekeeping(connection)
@@ -158,9 +171,9 @@ public final class AnalysisWorker: @unchecked Sendable {
                                debounce: settings.coaching.queueProcessingDelay,
                                maxAhead: settings.coaching.maxQueueSize)
                     for job in jobs {
-                        process(job, connection: connection)
+                        process(job, connection: connection, embedder: embedder)
                         // Answers that came back meanwhile are saved now, not after the whole batch.
-                        worked = try drainCompletions(connection) || worked
+                        worked = try drainCompletions(connection, embedder: embedder) || worked
                     }
                     worked = worked || !jobs.isEmpty
                 }
@@ -189,13 +202,17 @@ public final class AnalysisWorker: @unchecked Sendable {
         state.lock()
         let running = Array(inFlight.keys)
         let circuit = client?.client.circuitState.rawValue ?? "closed"
+        let embeddings = !settings.service.embeddings.isEnabled ? "off"
+            : localAnalyser.classifier == nil ? "no_classifier" : embeddingsStatus
         state.unlock()
         try connection.execute("""
-            INSERT INTO coaching_workers (worker_id, host, pid, heartbeat_at, in_flight, circuit)
-            VALUES (?, ?, ?, NOW(3), ?, ?)
-            ON DUPLICATE KEY UPDATE heartbeat_at = NOW(3), in_flight = VALUES(in_flight), circuit = VALUES(circuit)
+            INSERT INTO coaching_workers (worker_id, host, pid, heartbeat_at, in_flight, circuit, embeddings)
+            VALUES (?, ?, ?, NOW(3), ?, ?, ?)
+            ON DUPLICATE KEY UPDATE heartbeat_at = NOW(3), in_flight = VALUES(in_flight), circuit = VALUES(circuit),
+                embeddings = VALUES(embeddings)
             """, [.text(configuration.workerID), .text(ProcessInfo.processInfo.hostName),
-                  .int(Int(ProcessInfo.processInfo.processIdentifier)), .int(running.count), .text(circuit)])
+                  .int(Int(ProcessInfo.processInfo.processIdentifier)), .int(running.count), .text(circuit),
+                  .text(embeddings)])
         if !running.isEmpty {
             try QueueClaim(connection: connection, workerID: configuration.workerID)
                 .extendLeases(running, leaseSeconds: configuration.leaseSeconds)
@@ -216,9 +233,9 @@ public final class AnalysisWorker: @unchecked Sendable {
 
     // MARK: - One job
 
-    private func process(_ job: QueueJob, connection: MariaDBConnection) {
+    private func process(_ job: QueueJob, connection: MariaDBConnection, embedder: MessageEmbedder) {
         do {
-            try analyse(job, connection: connection)
+            try analyse(job, connection: connection, embedder: embedder)
         } catch {
             logger.warning("job failed", metadata: ["queue_id": "\(job.id)", "error": "\(error)"])
             let claim = QueueClaim(connection: connection, workerID: configuration.workerID)
@@ -230,7 +247,7 @@ public final class AnalysisWorker: @unchecked Sendable {
         }
     }
 
-    private func analyse(_ job: QueueJob, connection: MariaDBConnection) throws {
+    private func analyse(_ job: QueueJob, connection: MariaDBConnection, embedder: MessageEmbedder) throws {
         let claim = QueueClaim(connection: connection, workerID: configuration.workerID)
         let settings = try settingsProvider.current(using: connection)
         let coaching = settings.coaching
@@ -295,6 +312,14 @@ public final class AnalysisWorker: @unchecked Sendable {
         let key = configuration.apiKey ?? settings.openAIKey
         let useLLM = service.provider == .openai || (service.provider == .auto && key != nil)
         let prompt = try prompts.choice(forAgent: agentID, connection: connection)
+        // Asked for at most once per job, and only when something reads it.
+        var embedded: Result<(Embedding, String), EmbeddingsError>?
+        func embedding() -> Result<(Embedding, String), EmbeddingsError> {
+            if let embedded { return embedded }
+            let result = embed(input, settings: settings, embedder: embedder)
+            embedded = result
+            return result
+        }
         var scope: HintCache.Scope?
         if useLLM, coaching.useCache {
             let cacheScope = HintCache.Scope(model: coaching.model, variant: prompt.variant,
@@ -302,8 +327,10 @@ public final class AnalysisWorker: @unchecked Sendable {
                                              enabledTypes: coaching.enabledHintTypes, language: service.language)
             scope = cacheScope
             let cache = HintCache(connection: connection)
+            let similar = service.similarityCache ? try? embedding().get() : nil
             let entry = try cache.lookup(messages: input.messages, context: input.context, scope: cacheScope,
-                                         threshold: coaching.cacheSimilarityThreshold)
+                                         threshold: coaching.cacheSimilarityThreshold,
+                                         embedding: similar.map { ($0.0, $0.1, service.similarityMinCosine) })
             PipelineMetrics.cacheLookup(hit: entry != nil)
             if let entry {
                 try cache.recordHit(entry)
@@ -330,10 +357,14 @@ public final class AnalysisWorker: @unchecked Sendable {
 
         guard useLLM, let key else {
             return try runLocal(job, subject: subject, agentID: agentID, input: input, settings: settings,
-                                prompt: prompt, connection: connection, outcomeIfHint: .hint)
+                                prompt: prompt, connection: connection, outcomeIfHint: .hint, embedding: embedding())
         }
-        if service.prefilter, !localAnalyser.analyse(input).hasHint {
-            return try finish(claim, job, .filtered(.prefilter))
+        if service.prefilter {
+            let local = localAnalysis(input, embedding: embedding(), settings: settings)
+            if !local.output.hasHint {
+                if let note = local.note { try claim.note(job, note) }
+                return try finish(claim, job, .filtered(.prefilter))
+            }
         }
         let (price, known) = service.priceTable.price(for: coaching.model)
         if !known {
@@ -355,7 +386,7 @@ public final class AnalysisWorker: @unchecked Sendable {
             case .local:
                 return try runLocal(job, subject: subject, agentID: agentID, input: input, settings: settings,
                                     prompt: prompt, connection: connection, outcomeIfHint: .budget,
-                                    outcomeIfNone: .budget)
+                                    outcomeIfNone: .budget, embedding: embedding())
             case .skip:
                 return try finish(claim, job, .budget)
             }
@@ -363,7 +394,7 @@ public final class AnalysisWorker: @unchecked Sendable {
         let client = try llmClient(key: key, service: service)
         let pending = PendingCall(job: job, subject: subject, agentID: agentID, input: input, settings: settings,
                                   reservation: reservation, price: price, model: coaching.model, prompt: prompt,
-                                  cacheScope: scope)
+                                  cacheScope: scope, embedding: try? embedded?.get())
         state.lock()
         inFlight[job.id] = Date()
         state.unlock()
@@ -415,16 +446,19 @@ public final class AnalysisWorker: @unchecked Sendable {
 
     private func runLocal(_ job: QueueJob, subject: JobSubject, agentID: Int, input: AnalysisInput, settings: SettingsSnapshot,
                           prompt: PromptChoice, connection: MariaDBConnection, outcomeIfHint: MessageOutcome,
-                          outcomeIfNone: MessageOutcome = .noHint) throws {
+                          outcomeIfNone: MessageOutcome = .noHint,
+                          embedding: Result<(Embedding, String), EmbeddingsError>) throws {
         let started = Date()
-        let raw = localAnalyser.analyse(input)
-        let output = (try? OutputValidator.validate(raw, enabledTypes: input.enabledTypes)) ?? .none
+        let local = localAnalysis(input, embedding: embedding, settings: settings)
+        let output = (try? OutputValidator.validate(local.output, enabledTypes: input.enabledTypes)) ?? .none
         let claim = QueueClaim(connection: connection, workerID: configuration.workerID)
+        if let note = local.note { try claim.note(job, note) }
         guard output.hasHint else {
             try claim.finish(job, outcome: outcomeIfNone)
             return
         }
-        let draft = HintWriter.Draft(output: output, modelUsed: "local", tokensUsed: 0, cost: 0,
+        let modelUsed = local.method == .combined ? "local+embeddings" : "local"
+        let draft = HintWriter.Draft(output: output, modelUsed: modelUsed, tokensUsed: 0, cost: 0,
                                      latencyMilliseconds: Int(Date().timeIntervalSince(started) * 1000),
                                      source: "local", prompt: prompt)
         try saveAndPublish(draft, job: job, subject: subject, agentID: agentID, outcome: outcomeIfHint,
@@ -458,7 +492,41 @@ public final class AnalysisWorker: @unchecked Sendable {
 
     // MARK: - LLM results
 
-    private func drainCompletions(_ connection: MariaDBConnection) throws -> Bool {
+    /// The message's embedding from the configured server (the analysed messages as one text).
+    private func embed(_ input: AnalysisInput, settings: SettingsSnapshot, embedder: MessageEmbedder)
+        -> Result<(Embedding, String), EmbeddingsError> {
+        let result = embedder.embed(LocalAnalyser.embeddingText(input), settings: settings, environmentKey: configuration.embeddingsKey)
+        state.lock()
+        embeddingsStatus = embedder.lastResult
+        state.unlock()
+        return result
+    }
+
+    /// The local analyser's answer with embeddings when they came, and, when embeddings are
+    /// configured but did not serve, the note that says why the rules decided alone (kept on the
+    /// queue row as `last_error`; nothing is lost, the job goes on).
+    private func localAnalysis(_ input: AnalysisInput, embedding: Result<(Embedding, String), EmbeddingsError>,
+                               settings: SettingsSnapshot) -> (output: AnalysisOutput, method: LocalAnalyser.Method, note: String?) {
+        let fallback: String
+        switch embedding {
+        case .success(let (vector, model)):
+            let result = localAnalyser.analyse(input, embedding: vector, embeddingsModel: model)
+            if result.method == .combined {
+                PipelineMetrics.localDecision(method: "combined", fallback: "none")
+                return (result.output, .combined, nil)
+            }
+            fallback = localAnalyser.classifier == nil ? "no_classifier" : "model_mismatch"
+        case .failure(.notConfigured):
+            PipelineMetrics.localDecision(method: "rules", fallback: "none")
+            return (localAnalyser.analyse(input), .rules, nil)
+        case .failure(let error):
+            fallback = localAnalyser.classifier == nil ? "no_classifier" : error.kind
+        }
+        PipelineMetrics.localDecision(method: "rules", fallback: fallback)
+        return (localAnalyser.analyse(input), .rules, "embeddings \(fallback): rules alone")
+    }
+
+    private func drainCompletions(_ connection: MariaDBConnection, embedder: MessageEmbedder) throws -> Bool {
         state.lock()
         let batch = completions
         completions.removeAll()
@@ -466,7 +534,7 @@ public final class AnalysisWorker: @unchecked Sendable {
         state.unlock()
         for (call, result) in batch {
             do {
-                try record(call, result, connection: connection)
+                try record(call, result, connection: connection, embedder: embedder)
             } catch {
                 logger.warning("recording an LLM result failed", metadata: ["queue_id": "\(call.job.id)", "error": "\(error)"])
             }
@@ -475,7 +543,7 @@ public final class AnalysisWorker: @unchecked Sendable {
     }
 
     private func record(_ call: PendingCall, _ result: Result<ChatCompletionResponse, LLMError>,
-                        connection: MariaDBConnection) throws {
+                        connection: MariaDBConnection, embedder: MessageEmbedder) throws {
         let ledger = CostLedger(connection: connection)
         let claim = QueueClaim(connection: connection, workerID: configuration.workerID)
         let maxAttempts = call.settings.service.maxAttempts
@@ -497,6 +565,7 @@ public final class AnalysisWorker: @unchecked Sendable {
                 if let scope = call.cacheScope {
                     try? HintCache(connection: connection).store(
                         messages: call.input.messages, context: call.input.context, scope: scope, output: output,
+                        embedding: call.embedding,
                         modelUsed: response.model.isEmpty ? call.model : response.model,
                         ttlMinutes: call.settings.coaching.cacheTTLMinutes)
                 }
@@ -533,8 +602,11 @@ public final class AnalysisWorker: @unchecked Sendable {
                               latencyMilliseconds: nil, outcome: "error", error: "\(error)")
             switch error {
             case .circuitOpen:
+                let embedding = call.embedding.map { Result<(Embedding, String), EmbeddingsError>.success($0) }
+                    ?? embed(call.input, settings: call.settings, embedder: embedder)
                 try runLocal(call.job, subject: call.subject, agentID: call.agentID, input: call.input,
-                             settings: call.settings, prompt: call.prompt, connection: connection, outcomeIfHint: .hint)
+                             settings: call.settings, prompt: call.prompt, connection: connection, outcomeIfHint: .hint,
+                             embedding: embedding)
             case .cancelled:
                 try claim.postpone(call.job, bySeconds: 0)
             default:

@@ -5,7 +5,9 @@ import MariaDB
 /// The cache shared by every process (`realtime_coaching_cache`). The key separates everything that
 /// changes the answer (model, variant and template hash, enabled types, language); within that scope
 /// an exact match on the normalised message is tried first, then similar messages found through
-/// MinHash band keys — an index lookup per band — scored by Jaccard similarity of their word sets.
+/// MinHash band keys — an index lookup per band — scored by Jaccard similarity of their word sets,
+/// and last, when the message has an embedding, near-duplicates found through random-hyperplane
+/// band keys (`EmbeddingBands`) and scored by cosine similarity against the stored embeddings.
 /// An entry whose answer depends on the conversation so far (`dependsOnContext`) is served only
 /// where the last turns before the message are the same as when it was stored.
 public struct HintCache {
@@ -41,7 +43,9 @@ public struct HintCache {
         self.connection = connection
     }
 
-    public func lookup(messages: [String], context: [AnalysisInput.Turn], scope: Scope, threshold: Double) throws -> Entry? {
+    /// `embedding`: the message's vector, the model that made it and the cosine a stored one needs.
+    public func lookup(messages: [String], context: [AnalysisInput.Turn], scope: Scope, threshold: Double,
+                       embedding: (vector: Embedding, model: String, minCosine: Double)? = nil) throws -> Entry? {
         let normalised = Self.normalise(messages.joined(separator: " "))
         guard !normalised.isEmpty else { return nil }
         let contextHash = Self.contextHash(context)
@@ -54,7 +58,15 @@ public struct HintCache {
             """, exactKeys.map { .text($0) }).first(where: { Self.servable($0, contextHash: contextHash) }) {
             return entry(row, similarity: 1)
         }
-        guard threshold < 1 else { return nil }
+        if threshold < 1, let found = try lookupByWords(normalised, scope: scope, contextHash: contextHash, threshold: threshold) {
+            return found
+        }
+        guard let embedding else { return nil }
+        return try lookupByEmbedding(embedding.vector, model: embedding.model, minCosine: embedding.minCosine,
+                                     scope: scope, contextHash: contextHash)
+    }
+
+    private func lookupByWords(_ normalised: String, scope: Scope, contextHash: String, threshold: Double) throws -> Entry? {
         let words = Self.words(normalised)
         let keys = Self.bandKeys(words: words, scope: scope.hash)
         guard !keys.isEmpty else { return nil }
@@ -74,8 +86,28 @@ public struct HintCache {
         return best.flatMap { entry($0.0, similarity: $0.1) }
     }
 
+    private func lookupByEmbedding(_ vector: Embedding, model: String, minCosine: Double, scope: Scope,
+                                   contextHash: String) throws -> Entry? {
+        let keys = EmbeddingBands.keys(vector, scope: scope.hash, model: model)
+        let marks = Array(repeating: "?", count: keys.count).joined(separator: ",")
+        let rows = try connection.query("""
+            SELECT c.id, c.hint_type, c.hint_text, c.suggestions, c.model_used, c.has_hint, c.normalized_text,
+                   c.context_hash, TO_BASE64(c.embedding)
+            FROM (SELECT DISTINCT cache_id FROM coaching_cache_bands WHERE band_hash IN (\(marks)) LIMIT \(Self.maxCandidates)) b
+            JOIN realtime_coaching_cache c ON c.id = b.cache_id
+            WHERE c.scope_hash = ? AND c.embedding_model = ? AND c.expires_at > NOW()
+            """, keys.map { .int($0) } + [.text(scope.hash), .text(model)])
+        var best: (SQLRow, Double)?
+        for row in rows where Self.servable(row, contextHash: contextHash) {
+            guard let stored = row.string(8).flatMap(EmbeddingBands.embedding(base64:)) else { continue }
+            let similarity = vector.cosine(stored)
+            if similarity >= minCosine, similarity > (best?.1 ?? 0) { best = (row, similarity) }
+        }
+        return best.flatMap { entry($0.0, similarity: $0.1) }
+    }
+
     public func store(messages: [String], context: [AnalysisInput.Turn], scope: Scope, output: AnalysisOutput,
-                      modelUsed: String, ttlMinutes: Int) throws {
+                      embedding: (vector: Embedding, model: String)? = nil, modelUsed: String, ttlMinutes: Int) throws {
         guard ttlMinutes > 0 else { return }
         let normalised = Self.normalise(messages.joined(separator: " "))
         guard !normalised.isEmpty else { return }
@@ -87,15 +119,21 @@ public struct HintCache {
             let inserted = try connection.execute("""
                 INSERT INTO realtime_coaching_cache
                     (message_hash, hint_type, hint_text, suggestions, model_used, expires_at, scope_hash, normalized_text,
-                     has_hint, context_hash)
-                VALUES (?, ?, ?, ?, ?, NOW() + INTERVAL ? MINUTE, ?, ?, ?, ?)
+                     has_hint, context_hash, embedding, embedding_model)
+                VALUES (?, ?, ?, ?, ?, NOW() + INTERVAL ? MINUTE, ?, ?, ?, ?, FROM_BASE64(?), ?)
                 ON DUPLICATE KEY UPDATE hint_type = VALUES(hint_type), hint_text = VALUES(hint_text),
                     suggestions = VALUES(suggestions), model_used = VALUES(model_used), expires_at = VALUES(expires_at),
-                    has_hint = VALUES(has_hint), context_hash = VALUES(context_hash), id = LAST_INSERT_ID(id)
+                    has_hint = VALUES(has_hint), context_hash = VALUES(context_hash),
+                    embedding = COALESCE(VALUES(embedding), embedding),
+                    embedding_model = COALESCE(VALUES(embedding_model), embedding_model), id = LAST_INSERT_ID(id)
                 """, [.text(exact), .optional(output.hintType?.rawValue), .text(output.hintText), .text(suggestions),
                       .text(String(modelUsed.prefix(50))), .int(ttlMinutes), .text(scope.hash), .text(normalised),
-                      .int(output.hasHint ? 1 : 0), .text(contextHash)])
-            for key in Self.bandKeys(words: Self.words(normalised), scope: scope.hash) {
+                      .int(output.hasHint ? 1 : 0), .text(contextHash),
+                      .optional(embedding.map { EmbeddingBands.base64($0.vector) }),
+                      .optional(embedding.map { String($0.model.prefix(100)) })])
+            var keys = Self.bandKeys(words: Self.words(normalised), scope: scope.hash)
+            if let embedding { keys += EmbeddingBands.keys(embedding.vector, scope: scope.hash, model: embedding.model) }
+            for key in keys {
                 try connection.execute("INSERT IGNORE INTO coaching_cache_bands (band_hash, cache_id) VALUES (?, ?)",
                                        [.int(key), .int(inserted.lastInsertID)])
             }

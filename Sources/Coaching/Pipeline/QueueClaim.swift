@@ -105,6 +105,13 @@ public struct QueueClaim {
         return changed.affectedRows > 0
     }
 
+    /// Records why the job took a degraded path (e.g. rules alone while the embeddings server failed)
+    /// in `last_error`, while this worker still owns it; the outcome is written separately.
+    public func note(_ job: QueueJob, _ text: String) throws {
+        try connection.execute("UPDATE coaching_queue SET last_error = ? WHERE id = ? AND status = 'processing' AND locked_by = ?",
+                               [.text(text), .int(job.id), .text(workerID)])
+    }
+
     /// Puts the row back to wait (rate limit, typing, retry backoff) without losing it.
     @discardableResult
     public func postpone(_ job: QueueJob, bySeconds seconds: Double, error: String? = nil, countsAsAttempt: Bool = false) throws -> Bool {

@@ -29,6 +29,10 @@ struct AppConfiguration: Sendable {
     var leaseSeconds: Int
     /// nginx's nchan publisher socket; without it hints reach agents by polling only.
     var nchanPublishSocket: String?
+    /// The local analyser's trained weights (`coaching train-local` writes them).
+    var classifierFile: String
+    /// Secret. Wins over the embeddings key settings row.
+    var embeddingsKey: String?
 
     struct Invalid: Error, CustomStringConvertible {
         let problems: [String]
@@ -88,6 +92,8 @@ struct AppConfiguration: Sendable {
         openAIKey = (values["COACHING_OPENAI_API_KEY"] ?? values["OPENAI_API_KEY"]).flatMap { $0.isEmpty ? nil : $0 }
         leaseSeconds = integer("COACHING_LEASE_SECONDS", 30, 3...3600)
         nchanPublishSocket = values["COACHING_NCHAN_PUBLISH_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
+        classifierFile = values["COACHING_CLASSIFIER_FILE"].flatMap { $0.isEmpty ? nil : $0 } ?? "analyser/situation-classifier.json"
+        embeddingsKey = values["COACHING_EMBEDDINGS_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         workerID = values["COACHING_WORKER_ID"]
             ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         if !problems.isEmpty { throw Invalid(problems: problems) }

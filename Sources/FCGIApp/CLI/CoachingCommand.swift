@@ -9,7 +9,7 @@ struct CoachingCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coaching",
         abstract: "Realtime coaching hints for sales agents (FastCGI service and tools).",
-        subcommands: [ServeCommand.self, WorkerCommand.self, MigrateCommand.self, TokenCommand.self, EvaluateCommand.self,
+        subcommands: [ServeCommand.self, WorkerCommand.self, MigrateCommand.self, TokenCommand.self, EvaluateCommand.self, TrainCommand.self, SimilarityCommand.self,
                       SimulateCommand.self, ExperimentsCommand.self]
     )
 }

@@ -40,11 +40,29 @@ enum WorkerLauncher {
         AnalysisWorker(
             configuration: .init(workerID: configuration.workerID, threads: configuration.workerThreads,
                                  leaseSeconds: configuration.leaseSeconds, database: configuration.database,
-                                 apiKey: configuration.openAIKey),
+                                 apiKey: configuration.openAIKey, classifier: loadClassifier(configuration.classifierFile),
+                                 embeddingsKey: configuration.embeddingsKey),
             settingsProvider: settingsProvider,
             publisher: configuration.nchanPublishSocket.map { NchanPublisher(socketPath: $0) as HintPublisher }
                 ?? PollingOnlyPublisher(),
             prompts: ExperimentPromptSelector(catalog: prompts))
+    }
+}
+
+extension WorkerLauncher {
+    /// The local analyser's weights; without them (missing or invalid file) it decides by rules
+    /// alone, which the log and `/coaching/health` say.
+    static func loadClassifier(_ path: String) -> SituationClassifier? {
+        let logger = Logger(label: "coaching.worker")
+        do {
+            let classifier = try SituationClassifier.load(path: path)
+            logger.info("situation classifier loaded", metadata: ["file": "\(path)", "embeddings_model": "\(classifier.embeddingsModel)"])
+            return classifier
+        } catch {
+            logger.warning("no situation classifier; the local analyser uses its rules alone",
+                           metadata: ["file": "\(path)", "error": "\(error)"])
+            return nil
+        }
     }
 }
 

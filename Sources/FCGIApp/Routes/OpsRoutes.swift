@@ -20,6 +20,7 @@ enum OpsRoutes {
             metrics.set("coaching_queue_oldest_pending_seconds", Double(report.oldestPendingSeconds ?? 0))
             metrics.set("coaching_workers_live", Double(report.liveWorkers ?? 0))
             metrics.set("coaching_llm_circuits_open", Double(report.openCircuits ?? 0))
+            metrics.set("coaching_embeddings_available", report.embeddings == "ok" ? 1 : 0)
             if let hourSpent = report.hourSpent { metrics.set("coaching_budget_spent_usd", hourSpent, dimensions: [("window", "hour")]) }
             if let daySpent = report.daySpent { metrics.set("coaching_budget_spent_usd", daySpent, dimensions: [("window", "day")]) }
         }
@@ -39,6 +40,8 @@ enum OpsRoutes {
         if let connection, let settings = try? context.settings() {
             report.addBudget(hourCap: settings.coaching.costLimitPerHour, dayCap: settings.coaching.costLimitPerDay,
                              connection: connection)
+            report.embeddingsBaseURL = settings.service.embeddingsBaseURL
+            report.embeddingsModel = settings.service.embeddingsModel
         }
         return report
     }
