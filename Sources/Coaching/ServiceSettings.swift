@@ -45,7 +45,7 @@ public struct ServiceSettings: Sendable, Equatable {
     /// Cosine similarity a cached message needs to count as the same message. The original
     /// `cache_similarity_threshold` (0.5–1, default 0.85) was meant for text overlap; embedding
     /// models put unrelated chat messages above 0.85, so this needs its own, stricter scale.
-    public var similarityMinCosine = 0.95
+    public var similarityMinCosine = 0.96
 
     public init() {}
 
