@@ -86,7 +86,8 @@ public struct ServiceSettings: Sendable, Equatable {
         }
         if let text = json["embeddings_base_url"]?.stringValue {
             let trimmed = text.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty || trimmed.hasPrefix("http://") || trimmed.hasPrefix("https://") {
+            let lowered = trimmed.lowercased()
+            if trimmed.isEmpty || lowered.hasPrefix("http://") || lowered.hasPrefix("https://") {
                 embeddingsBaseURL = trimmed.hasSuffix("/") ? String(trimmed.dropLast()) : trimmed
             }
         }

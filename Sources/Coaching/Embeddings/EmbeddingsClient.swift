@@ -20,8 +20,12 @@ public final class EmbeddingsClient {
 
     public init(configuration: EmbeddingsConfiguration) throws(EmbeddingsError) {
         guard configuration.isEnabled else { throw .notConfigured }
-        guard configuration.baseURL.hasPrefix("http://") || configuration.baseURL.hasPrefix("https://") else {
+        let scheme = configuration.baseURL.lowercased()
+        guard scheme.hasPrefix("http://") || scheme.hasPrefix("https://") else {
             throw .connection("base URL must start with http:// or https://")
+        }
+        guard !configuration.apiKey.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            throw .connection("the API key contains control characters")
         }
         _ = CurlBridge.globalInitialization
         self.configuration = configuration

@@ -40,7 +40,7 @@ public struct LocalAnalyser: Sendable {
     /// Rules alone.
     public func analyse(_ input: AnalysisInput) -> AnalysisOutput {
         let reading = rules(input)
-        return output(reading.decision, reading: reading, input: input)
+        return output(rulesDecision(reading, enabled: input.enabledTypes), reading: reading, input: input)
     }
 
     /// With the classifier when `embedding` comes from the model it was trained with; else rules alone.
@@ -48,7 +48,7 @@ public struct LocalAnalyser: Sendable {
         let reading = rules(input)
         guard let classifier, let embedding, let embeddingsModel,
               classifier.accepts(model: embeddingsModel, dimensions: embedding.dimensions), !input.enabledTypes.isEmpty else {
-            return (output(reading.decision, reading: reading, input: input), .rules)
+            return (output(rulesDecision(reading, enabled: input.enabledTypes), reading: reading, input: input), .rules)
         }
         let type = classifier.decide(classifier.combined, features: SituationFeatures(rules: reading, embedding: embedding),
                                      enabled: input.enabledTypes)
@@ -60,13 +60,21 @@ public struct LocalAnalyser: Sendable {
         input.messages.filter { !$0.isEmpty }.suffix(maxMessages).joined(separator: "\n")
     }
 
-    /// What the phrase rules find, before any classifier: the features the classifier was trained on.
+    /// What the phrase rules find, before any classifier: the features the classifier was trained
+    /// on. The decision is taken among all seven types, as in training, whatever is enabled; the
+    /// enabled types restrict only the final answer.
     public func rules(_ input: AnalysisInput) -> RuleReading {
         let messages = Array(input.messages.filter { !$0.isEmpty }.suffix(Self.maxMessages))
-        guard !messages.isEmpty else { return RuleReading(scores: [:], decision: nil, facets: [:]) }
+        guard !messages.isEmpty else { return RuleReading(scores: [:], decision: nil, facets: [:], evidence: [:]) }
         let evidence = SituationScorer.evidence(messages: messages, context: customerContext(input))
-        let decision = strongest(evidence, enabled: input.enabledTypes)?.0
-        return RuleReading(scores: evidence.mapValues(\.score), decision: decision, facets: evidence.mapValues(\.facet))
+        let decision = strongest(evidence, enabled: HintType.allCases)?.0
+        return RuleReading(scores: evidence.mapValues(\.score), decision: decision, facets: evidence.mapValues(\.facet),
+                           evidence: evidence)
+    }
+
+    /// The rules' own answer among the enabled types.
+    private func rulesDecision(_ reading: RuleReading, enabled: [HintType]) -> HintType? {
+        enabled.count == HintType.allCases.count ? reading.decision : strongest(reading.evidence, enabled: enabled)?.0
     }
 
     private func output(_ type: HintType?, reading: RuleReading, input: AnalysisInput) -> AnalysisOutput {

@@ -37,4 +37,5 @@ public struct RuleReading: Sendable, Equatable {
     public let scores: [HintType: Double]
     public let decision: HintType?
     let facets: [HintType: SituationFacet]
+    var evidence: [HintType: SituationScorer.Evidence] = [:]
 }

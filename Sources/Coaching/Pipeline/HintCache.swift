@@ -93,7 +93,8 @@ public struct HintCache {
         let rows = try connection.query("""
             SELECT c.id, c.hint_type, c.hint_text, c.suggestions, c.model_used, c.has_hint, c.normalized_text,
                    c.context_hash, TO_BASE64(c.embedding)
-            FROM (SELECT DISTINCT cache_id FROM coaching_cache_bands WHERE band_hash IN (\(marks)) LIMIT \(Self.maxCandidates)) b
+            FROM (SELECT DISTINCT cache_id FROM coaching_cache_bands WHERE band_hash IN (\(marks))
+                  ORDER BY cache_id DESC LIMIT \(Self.maxCandidates)) b
             JOIN realtime_coaching_cache c ON c.id = b.cache_id
             WHERE c.scope_hash = ? AND c.embedding_model = ? AND c.expires_at > NOW()
             """, keys.map { .int($0) } + [.text(scope.hash), .text(model)])
