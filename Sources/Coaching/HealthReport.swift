@@ -37,7 +37,11 @@ public struct HealthReport: Sendable {
         if (liveWorkers ?? 0) == 0 && (queueDepth ?? 0) > 0 { reasons.append("no_live_worker") }
         if (oldestPendingSeconds ?? 0) > Self.backlogSeconds { reasons.append("queue_backlog") }
         if (openCircuits ?? 0) > 0 { reasons.append("llm_circuit_open") }
-        if let embeddings, !["off", "ok"].contains(embeddings) { reasons.append("embeddings_unavailable") }
+        if embeddings == "no_classifier" {
+            reasons.append("classifier_missing")
+        } else if let embeddings, !["off", "ok", "pending"].contains(embeddings) {
+            reasons.append("embeddings_unavailable")
+        }
         if let hourSpent, let hourCap, hourSpent >= hourCap { reasons.append("hourly_cost_cap_reached") }
         if let daySpent, let dayCap, daySpent >= dayCap { reasons.append("daily_cost_cap_reached") }
         return reasons
@@ -76,7 +80,8 @@ public struct HealthReport: Sendable {
                 SELECT DISTINCT embeddings FROM coaching_workers
                 WHERE heartbeat_at >= NOW(3) - INTERVAL 10 SECOND AND embeddings IS NOT NULL
                 """).compactMap { $0.string(0) }
-            report.embeddings = statuses.first { !["off", "ok"].contains($0) } ?? statuses.first { $0 == "ok" } ?? statuses.first
+            report.embeddings = statuses.first { !["off", "ok", "pending"].contains($0) } ?? statuses.first { $0 == "ok" }
+                ?? statuses.first
         } catch {
             if !report.databaseReachable { return HealthReport(databaseReachable: false) }
         }

@@ -67,7 +67,7 @@ public final class AnalysisWorker: @unchecked Sendable {
     private let logger: Logger
     private let localAnalyser: LocalAnalyser
     /// The last embeddings result any thread saw (`off`, `ok` or an error kind), for the heartbeat.
-    private var embeddingsStatus = "off"
+    private var embeddingsStatus = (endpoint: "", result: "off")
     private let state = NSCondition()
     private var completions: [(PendingCall, Result<ChatCompletionResponse, LLMError>)] = []
     private var inFlight: [Int: Date] = [:]
@@ -203,7 +203,9 @@ public final class AnalysisWorker: @unchecked Sendable {
         let running = Array(inFlight.keys)
         let circuit = client?.client.circuitState.rawValue ?? "closed"
         let embeddings = !settings.service.embeddings.isEnabled ? "off"
-            : localAnalyser.classifier == nil ? "no_classifier" : embeddingsStatus
+            : localAnalyser.classifier == nil ? "no_classifier"
+            // A result seen for another server (the setting changed since) says nothing yet.
+            : embeddingsStatus.endpoint == settings.service.embeddings.endpointURL ? embeddingsStatus.result : "pending"
         state.unlock()
         try connection.execute("""
             INSERT INTO coaching_workers (worker_id, host, pid, heartbeat_at, in_flight, circuit, embeddings)
@@ -357,10 +359,10 @@ public final class AnalysisWorker: @unchecked Sendable {
 
         guard useLLM, let key else {
             return try runLocal(job, subject: subject, agentID: agentID, input: input, settings: settings,
-                                prompt: prompt, connection: connection, outcomeIfHint: .hint, embedding: embedding())
+                                prompt: prompt, connection: connection, outcomeIfHint: .hint, embedding: localEmbedding(embedding))
         }
         if service.prefilter {
-            let local = localAnalysis(input, embedding: embedding(), settings: settings)
+            let local = localAnalysis(input, embedding: localEmbedding(embedding), settings: settings)
             if !local.output.hasHint {
                 if let note = local.note { try claim.note(job, note) }
                 return try finish(claim, job, .filtered(.prefilter))
@@ -386,7 +388,7 @@ public final class AnalysisWorker: @unchecked Sendable {
             case .local:
                 return try runLocal(job, subject: subject, agentID: agentID, input: input, settings: settings,
                                     prompt: prompt, connection: connection, outcomeIfHint: .budget,
-                                    outcomeIfNone: .budget, embedding: embedding())
+                                    outcomeIfNone: .budget, embedding: localEmbedding(embedding))
             case .skip:
                 return try finish(claim, job, .budget)
             }
@@ -492,12 +494,18 @@ public final class AnalysisWorker: @unchecked Sendable {
 
     // MARK: - LLM results
 
+    /// The embedding for the local analyser: fetched only when a classifier can read it.
+    private func localEmbedding(_ fetch: () -> Result<(Embedding, String), EmbeddingsError>)
+        -> Result<(Embedding, String), EmbeddingsError> {
+        localAnalyser.classifier == nil ? .failure(.notConfigured) : fetch()
+    }
+
     /// The message's embedding from the configured server (the analysed messages as one text).
     private func embed(_ input: AnalysisInput, settings: SettingsSnapshot, embedder: MessageEmbedder)
         -> Result<(Embedding, String), EmbeddingsError> {
         let result = embedder.embed(LocalAnalyser.embeddingText(input), settings: settings, environmentKey: configuration.embeddingsKey)
         state.lock()
-        embeddingsStatus = embedder.lastResult
+        embeddingsStatus = (settings.service.embeddings.endpointURL, embedder.lastResult)
         state.unlock()
         return result
     }
@@ -603,7 +611,7 @@ public final class AnalysisWorker: @unchecked Sendable {
             switch error {
             case .circuitOpen:
                 let embedding = call.embedding.map { Result<(Embedding, String), EmbeddingsError>.success($0) }
-                    ?? embed(call.input, settings: call.settings, embedder: embedder)
+                    ?? localEmbedding { embed(call.input, settings: call.settings, embedder: embedder) }
                 try runLocal(call.job, subject: call.subject, agentID: call.agentID, input: call.input,
                              settings: call.settings, prompt: call.prompt, connection: connection, outcomeIfHint: .hint,
                              embedding: embedding)
