@@ -3,6 +3,13 @@
 # The release binary, rebuilt when a source is newer; sets BIN.
 ensure_release_binary() {
     BIN="${COACHING_BIN:-$ROOT/.build/release/coaching}"
+    if [ "${NO_BUILD:-0}" = "1" ]; then
+        [ -x "$BIN" ] || { log "NO_BUILD=1 but $BIN does not exist"; exit 1; }
+        if [ -n "$(find "$ROOT/Sources" "$ROOT/Package.swift" -newer "$BIN" -print -quit 2>/dev/null)" ]; then
+            log "NO_BUILD=1: using $BIN although a source is newer"
+        fi
+        return 0
+    fi
     if [ ! -x "$BIN" ] || [ -n "$(find "$ROOT/Sources" "$ROOT/Package.swift" -newer "$BIN" -print -quit 2>/dev/null)" ]; then
         log "building the release binary (swift build -c release --product coaching)"
         swift build -c release --product coaching >&2

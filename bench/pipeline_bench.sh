@@ -30,6 +30,8 @@
 #   EFFICIENCY_DEBOUNCE [2]   queue_processing_delay of the "on" variant
 #   QUIET_PCT [15] QUIET_WAIT [180]   wait (bounded) for the machine to be idle before each measurement
 #   TIME_LIMIT [2700]         the whole run is stopped (and cleaned up) after this many seconds
+#   NO_BUILD [0]              1: use the existing release binary even if a source is newer (no rebuild)
+#   EFFICIENCY_EMBEDDINGS [1] 0: skip the "embeddings" efficiency variant (needs COACHING_EMBEDDINGS_URL)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -45,7 +47,7 @@ die() { echo "[pipeline] FAILED: $*" >&2; exit 1; }
 case "$MODE" in
     all) PHASES=(ingest analysis efficiency) ;;
     ingest|analysis|efficiency) PHASES=("$MODE") ;;
-    *) sed -n '2,36p' "$0"; exit 2 ;;
+    *) sed -n '2,38p' "$0"; exit 2 ;;
 esac
 
 for tool in curl python3 mariadb top; do
