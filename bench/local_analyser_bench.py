@@ -98,10 +98,12 @@ def run_once(db: DB, token: str, items: list[dict], index: int, embeddings_url: 
              rate: float | None = None, conv_offset: int = 0) -> dict:
     """One run; `rate` set: one message per request at that many per second (paced, below capacity, so
     the latency is the time one message takes rather than its wait behind a burst)."""
+    # A fresh process per run: the app keeps recent embeddings in memory, and these texts repeat across runs.
+    pb.restart_app(None)
     first_conv = CONV_BASE + index * 1000 + conv_offset
     last_conv = first_conv + len(items) - 1
     pb.create_conversations(db, first_conv, len(items))
-    coaching = {"enabled": True, "queue_processing_delay": 0, "max_analyses_per_minute": 100000,
+    coaching = {"enabled": True, "queue_processing_delay": pb.env_float("DEBOUNCE", 0.5), "max_analyses_per_minute": 100000,
                 "min_interval_between_analyses": 0, "max_queue_size": 10000000, "min_message_length": 0,
                 "use_cache": False, "skip_if_agent_typing": False, "cost_limit_per_hour": 1000000,
                 "cost_limit_per_day": 1000000}

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The built-in analyser: no LLM, deterministic, Portuguese and English. It scores the seven
 /// situations with weighted phrase rules over the customer's messages (see `SituationRules`) and,
 /// when it has a trained `SituationClassifier` and the message's embedding, lets the classifier
@@ -57,7 +59,8 @@ public struct LocalAnalyser: Sendable {
 
     /// The text an embedding is asked for: the analysed messages (a merged burst reads as one).
     public static func embeddingText(_ input: AnalysisInput) -> String {
-        input.messages.filter { !$0.isEmpty }.suffix(maxMessages).joined(separator: "\n")
+        input.messages.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+            .suffix(maxMessages).joined(separator: "\n")
     }
 
     /// What the phrase rules find, before any classifier: the features the classifier was trained

@@ -66,6 +66,7 @@ public final class AnalysisWorker: @unchecked Sendable {
     private let prompts: any PromptSelector
     private let logger: Logger
     private let localAnalyser: LocalAnalyser
+    private let embeddingMemo = EmbeddingMemo()
     /// The last embeddings result any thread saw (`off`, `ok` or an error kind), for the heartbeat.
     private var embeddingsStatus = (endpoint: "", result: "off")
     private let state = NSCondition()
@@ -143,7 +144,7 @@ public final class AnalysisWorker: @unchecked Sendable {
 
     private func run(index: Int) {
         var connection: MariaDBConnection?
-        let embedder = MessageEmbedder()
+        let embedder = MessageEmbedder(memo: embeddingMemo)
         var lastHousekeeping = Date.distantPast
         while true {
             state.lock()
@@ -176,6 +177,11 @@ public final class AnalysisWorker: @unchecked Sendable {
                         worked = try drainCompletions(connection, embedder: embedder) || worked
                     }
                     worked = worked || !jobs.isEmpty
+                }
+                if !worked, claiming {
+                    // Nothing is due: embed messages still waiting out their debounce, so their
+                    // analysis does not wait for the embeddings server.
+                    worked = prefetchEmbeddings(connection, embedder: embedder)
                 }
                 if !worked {
                     var idle = configuration.pollInterval
@@ -493,6 +499,33 @@ public final class AnalysisWorker: @unchecked Sendable {
     }
 
     // MARK: - LLM results
+
+    /// Embeds the customer messages that wait for their debounce (at most 16 per call, one thread at a
+    /// time). The result goes to the process's `EmbeddingMemo`; the job's own lookup then finds it.
+    /// Returns whether it embedded anything. A burst merged later is embedded again as one text.
+    private func prefetchEmbeddings(_ connection: MariaDBConnection, embedder: MessageEmbedder) -> Bool {
+        guard let settings = try? settingsProvider.current(using: connection), settings.coaching.enabled,
+              settings.service.embeddings.isEnabled,
+              localAnalyser.classifier != nil || (settings.coaching.useCache && settings.service.similarityCache),
+              let after = embeddingMemo.beginPrefetch() else { return false }
+        var through = after
+        var embedded = false
+        defer { embeddingMemo.endPrefetch(through: through) }
+        guard let rows = try? connection.query("""
+            SELECT q.id, m.content FROM coaching_queue q JOIN messages m ON m.id = q.message_id
+            WHERE q.status = 'pending' AND q.available_at > NOW(3) AND q.id > ? AND m.sender_type = 'contact'
+            ORDER BY q.id LIMIT 16
+            """, [.int(after)]) else { return false }
+        for row in rows {
+            guard let id = row.int(0) else { continue }
+            through = max(through, id)
+            let text = (row.string(1) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !text.isEmpty, !embedder.isKnown(text, settings: settings) else { continue }
+            if case .failure = embedder.embed(text, settings: settings, environmentKey: configuration.embeddingsKey) { break }
+            embedded = true
+        }
+        return embedded
+    }
 
     /// The embedding for the local analyser: fetched only when a classifier can read it.
     private func localEmbedding(_ fetch: () -> Result<(Embedding, String), EmbeddingsError>)

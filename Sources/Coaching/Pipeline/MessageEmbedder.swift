@@ -5,10 +5,21 @@ import Foundation
 /// the embedding or with why there is none, so the analyser can fall back to its rules.
 /// Owned by one thread, like its database connection.
 final class MessageEmbedder {
+    private let memo: EmbeddingMemo
     private var client: EmbeddingsClient?
     private var signature = ""
     /// The last request's result kind (`ok` or an `EmbeddingsError.kind`), for the worker heartbeat.
     private(set) var lastResult = "off"
+
+    init(memo: EmbeddingMemo) {
+        self.memo = memo
+    }
+
+    /// Whether `text` is already embedded for the configured server (nothing to prefetch).
+    func isKnown(_ text: String, settings: SettingsSnapshot) -> Bool {
+        let configuration = settings.service.embeddings
+        return memo.value(.init(endpoint: configuration.endpointURL, model: configuration.model, text: text)) != nil
+    }
 
     func embed(_ text: String, settings: SettingsSnapshot, environmentKey: String?) -> Result<(Embedding, String), EmbeddingsError> {
         var configuration = settings.service.embeddings
@@ -17,6 +28,11 @@ final class MessageEmbedder {
             return .failure(.notConfigured)
         }
         configuration.apiKey = environmentKey ?? settings.embeddingsKey ?? ""
+        let key = EmbeddingMemo.Key(endpoint: configuration.endpointURL, model: configuration.model, text: text)
+        if let known = memo.value(key) {
+            lastResult = "ok"
+            return .success(known)
+        }
         let wanted = "\(configuration.endpointURL)|\(configuration.model)|\(configuration.timeoutMilliseconds)|\(configuration.apiKey)"
         let started = Date()
         let result: Result<(Embedding, String), EmbeddingsError>
@@ -28,6 +44,7 @@ final class MessageEmbedder {
             let response = try client!.embed([text])
             guard let embedding = response.embeddings.first else { throw EmbeddingsError.invalidResponse("no embedding") }
             result = .success((embedding, response.model))
+            memo.store(key, (embedding, response.model))
         } catch let error as EmbeddingsError {
             result = .failure(error)
         } catch {
