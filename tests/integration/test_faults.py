@@ -227,3 +227,39 @@ def test_broken_llm_answers_mixed_with_good_ones_never_reach_an_agent(pipeline, 
     assert 1 <= figures["outcomes"].get("failed", 0) <= unusable
     assert figures["outcomes"].get("hint", 0) >= len(plan) - unusable
     assert figures["llm_calls_left_reserved"] == 0, "every call's reservation was settled"
+
+
+def test_saving_llm_settings_while_calls_are_in_flight_leaves_no_worker_stuck(pipeline, factory, fake_llm, api):
+    """A save that changes the LLM client (here its base URL, alternating between two names of the
+    fake server) replaces the client while calls are in flight: the old client hands its calls back
+    and the workers carry on. Saved 20 times under load; every message ends with one outcome."""
+    pipeline.configure("openai", realtime={"queue_processing_delay": 0.2}, max_attempts=3)
+    fake_llm.scenario(latency_ms=1000)
+    admin = factory.user("admin")
+    base = fake_llm.base + "/v1"
+    bases = [base.replace("127.0.0.1", "localhost"), base]
+    messages = []
+    for _ in range(50):
+        agent, conversation, message = scene(factory)
+        pipeline.listener_insert(message, conversation, agent.id)
+        messages.append(message)
+    wait_until(lambda: fake_stats(fake_llm).get("in_flight", 0) >= 10, timeout=30, message="calls in flight")
+    for save in range(20):
+        resp = api.post("/coaching/admin/settings", user=admin, json={"service": {"base_url": bases[save % 2]}})
+        assert resp.status_code == 200, resp.text
+        for _ in range(2):
+            agent, conversation, message = scene(factory)
+            pipeline.listener_insert(message, conversation, agent.id)
+            messages.append(message)
+        time.sleep(0.25)
+    outcomes = {}
+    for message in messages:
+        outcomes[message] = pipeline.outcome(message, timeout=60)
+    assert all(isinstance(o, str) for o in outcomes.values()), "one queue row and one outcome per message"
+    assert set(outcomes.values()) <= {"hint", "no_hint"}, outcomes
+    for message in messages:
+        assert len(pipeline.hints_for(message)) <= 1
+    health = api.get("/coaching/health").json()
+    assert health["workers"]["live"] >= 1
+    record("llm_settings_saved_under_load", {"messages": len(messages), "saves": 20,
+                                             "outcomes": {o: list(outcomes.values()).count(o) for o in set(outcomes.values())}})

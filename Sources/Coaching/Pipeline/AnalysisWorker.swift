@@ -667,11 +667,25 @@ public final class AnalysisWorker: @unchecked Sendable {
     private func llmClient(key: String, service: ServiceSettings) throws -> OpenAIClient {
         let signature = "\(service.baseURL)|\(service.connectTimeoutMilliseconds)|\(service.totalTimeoutMilliseconds)|\(key)"
         state.lock()
-        defer { state.unlock() }
-        if let client, client.key == signature { return client.client }
+        if let client, client.key == signature {
+            state.unlock()
+            return client.client
+        }
+        state.unlock()
         let fresh = try OpenAIClient(configuration: LLMClientConfiguration(service: service, apiKey: key))
-        // The previous client (settings changed) finishes its in-flight calls on its own thread.
+        state.lock()
+        if let current = client, current.key == signature {
+            // Another thread made the same client meanwhile: use that one, drop ours (it has no calls).
+            state.unlock()
+            return current.client
+        }
+        let previous = client?.client
         client = (signature, fresh)
+        state.unlock()
+        // The previous client's last reference goes here, outside the lock: its deinit stops its
+        // thread and hands its in-flight calls back as `.cancelled`, and those completions take
+        // `state`. Dropped under the lock, that wait would never end.
+        withExtendedLifetime(previous) {}
         return fresh
     }
 }
