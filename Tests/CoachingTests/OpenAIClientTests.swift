@@ -325,7 +325,7 @@ private final class ScriptedLLMServer {
         do {
             try process.run()
         } catch {
-            throw XCTSkip("python3 is needed for the HTTP tests: \(error)")
+            throw TestServerError("python3 is needed for the HTTP tests (it is on every machine of this project): \(error)")
         }
         var line: [UInt8] = []
         while true {
@@ -336,7 +336,7 @@ private final class ScriptedLLMServer {
         }
         guard let port = Int(String(decoding: line, as: UTF8.self)) else {
             process.terminate()
-            throw XCTSkip("the Python test server did not start")
+            throw TestServerError("the Python test server did not start")
         }
         return ScriptedLLMServer(process: process, port: port)
     }
@@ -351,7 +351,7 @@ private final class ScriptedLLMServer {
     /// A port nothing listens on (bound, then released).
     static func unusedPort() throws -> Int {
         let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socketFD >= 0 else { throw XCTSkip("no socket") }
+        guard socketFD >= 0 else { throw TestServerError("no socket") }
         defer { close(socketFD) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -363,7 +363,7 @@ private final class ScriptedLLMServer {
                 bind(socketFD, generic, length) == 0 && getsockname(socketFD, generic, &length) == 0
             }
         }
-        guard bound else { throw XCTSkip("could not find a free port") }
+        guard bound else { throw TestServerError("could not find a free port") }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
@@ -457,4 +457,10 @@ server = Server(("127.0.0.1", 0), Handler)
 print(server.server_address[1], flush=True)
 server.serve_forever()
 """#
+}
+
+/// Setting up the local test server failed: the test fails (it is never skipped).
+struct TestServerError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

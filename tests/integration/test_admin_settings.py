@@ -275,8 +275,8 @@ def test_the_api_key_is_write_only(api, db, factory, admin, settings_rows, stack
     assert json_body(api.get(SETTINGS, user=admin))["settings"]["api_key_set"] is True
     # nor in the app's log
     log = Path(stack.env.get("COACHING_RUNTIME", "/nonexistent")) / "app.log"
-    if log.is_file():
-        assert secret not in log.read_text(errors="replace")
+    assert log.is_file(), "the stack's app log is where this check looks"
+    assert secret not in log.read_text(errors="replace")
     # clearing needs its own word
     cleared = json_body(api.post(SETTINGS, user=admin, json={"clear_openai_api_key": True}))
     assert cleared["settings"]["api_key_set"] is False
