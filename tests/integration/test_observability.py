@@ -111,6 +111,7 @@ def test_health_is_degraded_when_the_daily_cost_cap_is_reached(api, coaching):
     body = api.get("/coaching/health").json()
     assert body["success"] is True
     assert body["budget"]["day_cap"] == 0
-    coaching.enable(cost_limit_per_day=10)
+    # Above whatever this database has spent today (the test stack's data outlives one run).
+    coaching.enable(cost_limit_per_day=body["budget"]["day_spent"] + 10)
     wait_until(lambda: "daily_cost_cap_reached" not in api.get("/coaching/health").json()["reasons"],
                timeout=6, message="the reason gone once the cap is raised")

@@ -18,7 +18,12 @@ struct PhrasePattern: Sendable {
     let source: String
     let sequences: [[Element]]
 
+    /// Compiles `source`; a malformed pattern (see `problems(in:)`) stops the program with a message
+    /// naming it. Patterns are constants in this module, so that happens only to a developer, at the
+    /// first use — and `PhrasePatternTests` compiles every rule.
     init(_ source: String) {
+        let problems = Self.problems(in: source)
+        precondition(problems.isEmpty, "malformed phrase pattern \"\(source)\": \(problems.joined(separator: "; "))")
         self.source = source
         var sequences: [[Element]] = []
         var rest = Substring(source)
@@ -32,6 +37,50 @@ struct PhrasePattern: Sendable {
             }
         }
         self.sequences = sequences.filter { !$0.isEmpty }
+    }
+
+    /// What is wrong with a pattern, if anything: an empty sequence, `^` anywhere but first, a gap
+    /// at either end of a sequence, an unbalanced or misplaced bracket, an empty alternative, a
+    /// sequence whose every element is optional (it would match anywhere), or a word that the
+    /// normaliser never produces (capitals, accents, punctuation), which could never match.
+    static func problems(in source: String) -> [String] {
+        var problems: [String] = []
+        let sequences = source.components(separatedBy: " / ")
+        for (index, sequence) in sequences.enumerated() {
+            let parts = sequence.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+            let name = sequences.count > 1 ? "sequence \(index + 1)" : "pattern"
+            guard !parts.isEmpty, !parts.contains(where: \.isEmpty) else {
+                problems.append("\(name) is empty or has a double space")
+                continue
+            }
+            if parts.dropFirst().contains("^") { problems.append("\(name): ^ must come first") }
+            let content = parts.first == "^" ? Array(parts.dropFirst()) : parts
+            if content.first == "..." || content.last == "..." { problems.append("\(name): ... at an end") }
+            var required = false
+            for part in content where part != "..." {
+                var body = Substring(part)
+                if body.hasPrefix("["), body.hasSuffix("]"), body.count > 2 {
+                    body = body.dropFirst().dropLast()
+                } else {
+                    required = true
+                }
+                if body.contains("[") || body.contains("]") {
+                    problems.append("\(name): bad brackets in \"\(part)\"")
+                    continue
+                }
+                if body == "#" { continue }
+                for alternative in body.split(separator: "|", omittingEmptySubsequences: false) {
+                    let word = alternative.count > 1 && alternative.hasSuffix("*") ? alternative.dropLast() : alternative
+                    if word.isEmpty || word == "*" {
+                        problems.append("\(name): empty alternative in \"\(part)\"")
+                    } else if TextNormaliser.tokens(of: String(word)) != [String(word)] {
+                        problems.append("\(name): \"\(word)\" is not a normalised token")
+                    }
+                }
+            }
+            if !required { problems.append("\(name): every element is optional") }
+        }
+        return problems
     }
 
     private static func compile(_ source: Substring) -> [Element] {

@@ -424,7 +424,7 @@ enum SituationRules {
         R("lied|misled|misleading", 1.6, .poorService),
         R("falta de compromisso|respeito|profissionalismo|consideracao / unprofessional|disrespectful / dont|doesnt ... care / do not ... care / nao ligam|liga / nao se importam|importa", 1.6, .poorService),
         R("faltou|faltaram|cancelou|cancelaram|desmarcou|desmarcaram|sumiu|sumiram / didnt show|come / did not show|come / no show / noshow / stood me up", 1.2, .poorService),
-        R("mandei|enviei|sent|emailed|called|liguei # ...", 0.8, .poorService),
+        R("mandei|enviei|sent|emailed|called|liguei #", 0.8, .poorService),
         R("ninguem|nobody ... sabe|sabem|consegue|knows|can|could ... dizer|explicar|tell|explain|help|resolver|fix / no one ... knows|can|could ... tell|explain|help|fix", 1.8, .poorService),
         R("falei|conversei|talked|spoke ... com|to|with # pessoas|atendentes|people|agents|different / falei|talked|spoke|liguei|called # vezes|times", 1.4, .poorService),
         R("so sabe|sabem / only know how / all you do is", 1.4, .poorService),
