@@ -64,28 +64,15 @@ public final class EmbeddingsClient {
         overflowed = false
         errorBuffer[0] = 0
         let context = Unmanaged.passUnretained(self).toOpaque()
-        let write: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = { data, size, count, context in
+        let write: CurlBridge.WriteCallback = { data, size, count, context in
             guard let context else { return 0 }
             return Unmanaged<EmbeddingsClient>.fromOpaque(context).takeUnretainedValue().receive(data, length: size * count)
         }
         let timeout = max(1, configuration.timeoutMilliseconds)
         return try body.withUnsafeBytes { bytes -> Result<Int, EmbeddingsError> in
-            let settings: [CURLcode] = [
-                CurlBridge.set(easy, CURLOPT_URL, string: endpoint.url),
-                CurlBridge.set(easy, CURLOPT_PROTOCOLS_STR, string: "http,https"),
-                CurlBridge.set(easy, CURLOPT_NOSIGNAL, 1),
-                CurlBridge.set(easy, CURLOPT_HTTPHEADER, pointer: UnsafeRawPointer(endpoint.headers)),
-                CurlBridge.set(easy, CURLOPT_POSTFIELDSIZE_LARGE, bytes.count),
-                CurlBridge.set(easy, CURLOPT_POSTFIELDS, pointer: bytes.baseAddress),
-                CurlBridge.set(easy, CURLOPT_CONNECTTIMEOUT_MS, timeout),
-                CurlBridge.set(easy, CURLOPT_TIMEOUT_MS, timeout),
-                CurlBridge.set(easy, CURLOPT_WRITEFUNCTION, pointer: unsafeBitCast(write, to: UnsafeRawPointer.self)),
-                CurlBridge.set(easy, CURLOPT_WRITEDATA, pointer: UnsafeRawPointer(context)),
-                CurlBridge.set(easy, CURLOPT_ERRORBUFFER, pointer: UnsafeRawPointer(errorBuffer)),
-                CurlBridge.set(easy, CURLOPT_TCP_KEEPALIVE, 1),
-                CurlBridge.set(easy, CURLOPT_USERAGENT, string: "realtime-coaching"),
-            ]
-            if let failed = settings.first(where: { $0 != CURLE_OK }) {
+            if let failed = CurlBridge.setPostOptions(
+                easy, endpoint: endpoint, body: bytes.baseAddress, count: bytes.count, connectTimeoutMilliseconds: timeout,
+                timeoutMilliseconds: timeout, write: write, context: context, errorBuffer: errorBuffer) {
                 return .failure(.connection("libcurl rejected an option: \(String(cString: curl_easy_strerror(failed)))"))
             }
             let code = curl_easy_perform(easy)

@@ -62,32 +62,23 @@ final class CurlTransfer {
         self.easy = easy
         let remaining = max(1, deadline - now)
         let context = Unmanaged.passUnretained(self).toOpaque()
-        let write: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = { data, size, count, context in
+        let write: CurlBridge.WriteCallback = { data, size, count, context in
             guard let context else { return 0 }
             return Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue().receive(data, length: size * count)
         }
-        let settings: [CURLcode] = [
-            CurlBridge.set(easy, CURLOPT_URL, string: endpoint.url),
-            CurlBridge.set(easy, CURLOPT_PROTOCOLS_STR, string: "http,https"),
-            CurlBridge.set(easy, CURLOPT_NOSIGNAL, 1),
-            CurlBridge.set(easy, CURLOPT_HTTPHEADER, pointer: UnsafeRawPointer(endpoint.headers)),
-            CurlBridge.set(easy, CURLOPT_POSTFIELDSIZE_LARGE, body.count),
-            CurlBridge.set(easy, CURLOPT_POSTFIELDS, pointer: body.baseAddress),
-            CurlBridge.set(easy, CURLOPT_CONNECTTIMEOUT_MS, max(1, min(connectTimeoutMilliseconds, remaining))),
-            CurlBridge.set(easy, CURLOPT_TIMEOUT_MS, remaining),
-            CurlBridge.set(easy, CURLOPT_WRITEFUNCTION, pointer: unsafeBitCast(write, to: UnsafeRawPointer.self)),
-            CurlBridge.set(easy, CURLOPT_WRITEDATA, pointer: UnsafeRawPointer(context)),
-            CurlBridge.set(easy, CURLOPT_ERRORBUFFER, pointer: UnsafeRawPointer(errorBuffer)),
-            CurlBridge.set(easy, CURLOPT_MAXFILESIZE_LARGE, maxResponseBytes),
-            CurlBridge.set(easy, CURLOPT_ACCEPT_ENCODING, string: ""),
-            CurlBridge.set(easy, CURLOPT_TCP_KEEPALIVE, 1),
-            CurlBridge.set(easy, CURLOPT_USERAGENT, string: "realtime-coaching"),
-        ]
+        var failed = CurlBridge.setPostOptions(
+            easy, endpoint: endpoint, body: body.baseAddress, count: body.count,
+            connectTimeoutMilliseconds: max(1, min(connectTimeoutMilliseconds, remaining)), timeoutMilliseconds: remaining,
+            write: write, context: context, errorBuffer: errorBuffer)
+        for code in [CurlBridge.set(easy, CURLOPT_MAXFILESIZE_LARGE, maxResponseBytes),
+                     CurlBridge.set(easy, CURLOPT_ACCEPT_ENCODING, string: "")] where failed == nil && code != CURLE_OK {
+            failed = code
+        }
         // Over TLS, ALPN tells within the handshake whether HTTP/2 can carry many transfers on one
         // connection; waiting for that beats opening a connection per transfer. Over plain http the
         // answer would only come with the first response, so there the wait would serialise transfers.
         if endpoint.isTLS { CurlBridge.set(easy, CURLOPT_PIPEWAIT, 1) }
-        if let failed = settings.first(where: { $0 != CURLE_OK }) {
+        if let failed {
             return "libcurl rejected an option: \(String(cString: curl_easy_strerror(failed)))"
         }
         return nil

@@ -178,15 +178,13 @@ public final class AnalysisWorker: @unchecked Sendable {
                     }
                     worked = worked || !jobs.isEmpty
                 }
-                if !worked, claiming {
-                    // Nothing is due: embed messages still waiting out their debounce, so their
-                    // analysis does not wait for the embeddings server.
-                    worked = prefetchEmbeddings(connection, embedder: embedder)
-                }
                 if !worked {
                     var idle = configuration.pollInterval
                     if claiming, let due = try QueueClaim(connection: connection, workerID: configuration.workerID)
                         .secondsUntilNextDue() {
+                        // Messages wait out their debounce: embed them meanwhile, so their analysis
+                        // does not wait for the embeddings server.
+                        if due > 0, prefetchEmbeddings(connection, embedder: embedder) { continue }
                         // Due now but not ours (another worker is claiming it): look again shortly.
                         idle = min(idle, max(due, 0.002))
                     }
