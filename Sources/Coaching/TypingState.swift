@@ -20,4 +20,12 @@ public struct TypingState {
             ON DUPLICATE KEY UPDATE is_typing = VALUES(is_typing), updated_at = NOW()
             """, [.int(agentID), .int(conversationID), .int(isTyping ? 1 : 0)])
     }
+
+    /// Whether the agent's typing signal for the conversation is on and younger than `freshSeconds`.
+    public func isTyping(agentID: Int, conversationID: Int, freshSeconds: Int) throws -> Bool {
+        try !connection.query("""
+            SELECT 1 FROM coaching_typing_state
+            WHERE conversation_id = ? AND agent_id = ? AND is_typing = 1 AND updated_at >= NOW() - INTERVAL ? SECOND
+            """, [.int(conversationID), .int(agentID), .int(freshSeconds)]).isEmpty
+    }
 }

@@ -94,11 +94,8 @@ public final class ExperimentReplay: @unchecked Sendable {
                 if let type = output.hintType { result.hints += 1; result.types[type.rawValue, default: 0] += 1 }
             }
         case .llm(let client, let model, let temperature, let maxTokens, let price):
-            let prompt = variant.render(input)
-            let request = ChatCompletionRequest(
-                model: model,
-                messages: [ChatMessage(role: "system", content: prompt.system), ChatMessage(role: "user", content: prompt.user)],
-                temperature: temperature, maxTokens: maxTokens, jsonResponseFormat: true)
+            let request = AnalysisRequest(template: variant, input: input, model: model, temperature: temperature,
+                                          maxTokens: maxTokens).chat
             condition.lock()
             inFlight += 1
             condition.unlock()

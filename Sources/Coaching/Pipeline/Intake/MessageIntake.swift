@@ -37,6 +37,17 @@ public struct MessageIntake {
         }
     }
 
+    /// The listener door: the original PHP listener inserts queue rows directly, without an intake
+    /// row. The first worker to claim such a row registers it; returns the queue row that owns the
+    /// message when it is another one (the message came through another door first).
+    public func registerListenerRow(queueID: Int, messageID: Int) throws -> Int? {
+        try connection.execute("INSERT IGNORE INTO coaching_message_intake (message_id, queue_id) VALUES (?, ?)",
+                               [.int(messageID), .int(queueID)])
+        let owner = try connection.query("SELECT queue_id FROM coaching_message_intake WHERE message_id = ?",
+                                         [.int(messageID)]).first?.int(0)
+        return owner == queueID ? nil : owner
+    }
+
     /// The API door for a whole request: every message in one transaction and a handful of
     /// set-based statements (plus one INSERT per new message), instead of a transaction and five
     /// statements per message. Conversations and existing messages are looked up in bulk; claims

@@ -2,6 +2,12 @@
 /// stay the source of truth; publishing is best effort (polling returns the same hints).
 public protocol HintPublisher: Sendable {
     func publish(_ hint: Hint, language: String)
+    /// Delivers what is still queued and releases the transport; called once, when the worker stops.
+    func close()
+}
+
+extension HintPublisher {
+    public func close() {}
 }
 
 /// Delivery when no push transport is configured: polling alone.

@@ -125,6 +125,63 @@ public struct QueueClaim {
         return changed.affectedRows > 0
     }
 
+    /// The newest unfinished customer message of the conversation queued after `job` and at least
+    /// `minimumLength` characters long: the row `job` would be folded into.
+    public func laterCustomerMessage(after job: QueueJob, conversationID: Int, minimumLength: Int) throws -> Int? {
+        try connection.query("""
+            SELECT q.id FROM coaching_queue q JOIN messages m ON m.id = q.message_id
+            WHERE q.conversation_id = ? AND q.id > ? AND q.status IN ('pending', 'processing') AND q.outcome IS NULL
+              AND m.sender_type = 'contact' AND CHAR_LENGTH(TRIM(m.content)) >= ?
+            ORDER BY q.id DESC LIMIT 1
+            """, [.int(conversationID), .int(job.id), .int(minimumLength)]).first?.int(0)
+    }
+
+    /// Folds `job` into the later row `target`; false when `target` finished meanwhile. The target
+    /// is locked and re-checked before the job points at it, and the job records its own outcome
+    /// before moving what was folded into it, so two workers merging neighbours at once never leave
+    /// a row pointing at a message that was merged away.
+    public func merge(_ job: QueueJob, into target: Int) throws -> Bool {
+        try connection.transaction {
+            guard try !connection.query("""
+                SELECT id FROM coaching_queue
+                WHERE id = ? AND status IN ('pending', 'processing') AND outcome IS NULL FOR UPDATE
+                """, [.int(target)]).isEmpty else { return false }
+            guard try finish(job, outcome: .merged, mergedInto: target) else { throw HintWriter.Conflict.leaseLost }
+            try connection.execute("UPDATE coaching_queue SET merged_into = ? WHERE merged_into = ?",
+                                   [.int(target), .int(job.id)])
+            return true
+        }
+    }
+
+    /// The texts of the (at most four) newest messages folded into `job`, oldest first: they are
+    /// analysed together with the job's own message.
+    public func mergedTexts(into job: QueueJob) throws -> [String] {
+        try connection.query("""
+            SELECT m.content FROM coaching_queue q JOIN messages m ON m.id = q.message_id
+            WHERE q.merged_into = ? ORDER BY q.id DESC LIMIT 4
+            """, [.int(job.id)]).compactMap { $0.string(0) }.reversed()
+    }
+
+    /// Customer messages still waiting out their debounce, queued after row `after`, oldest first.
+    public static func waitingCustomerMessages(after: Int, limit: Int,
+                                               connection: MariaDBConnection) throws -> [(queueID: Int, content: String)] {
+        try connection.query("""
+            SELECT q.id, m.content FROM coaching_queue q JOIN messages m ON m.id = q.message_id
+            WHERE q.status = 'pending' AND q.available_at > NOW(3) AND q.id > ? AND m.sender_type = 'contact'
+            ORDER BY q.id LIMIT ?
+            """, [.int(after), .int(limit)]).compactMap { row in row.int(0).map { ($0, row.string(1) ?? "") } }
+    }
+
+    /// A failed attempt: the row waits for its next attempt as `policy` says, or ends `failed`.
+    public func retry(_ job: QueueJob, policy: JobRetryPolicy, error: String) throws {
+        switch policy.next(afterAttempt: job.attempts) {
+        case .retry(let seconds):
+            try postpone(job, bySeconds: seconds, error: error, countsAsAttempt: true)
+        case .giveUp:
+            try finish(job, outcome: .failed, error: error)
+        }
+    }
+
     /// Extends the lease of jobs whose LLM call is still running.
     public func extendLeases(_ ids: [Int], leaseSeconds: Int) throws {
         for id in ids {
