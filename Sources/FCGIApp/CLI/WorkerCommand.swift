@@ -43,7 +43,8 @@ enum WorkerLauncher {
                                  apiKey: configuration.openAIKey, classifier: loadClassifier(configuration.classifierFile),
                                  embeddingsKey: configuration.embeddingsKey),
             settingsProvider: settingsProvider,
-            publisher: configuration.nchanPublishSocket.map { NchanPublisher(socketPath: $0) as HintPublisher }
+            // Pushes leave from their own thread, so a slow nginx never holds a worker thread.
+            publisher: configuration.nchanPublishSocket.map { BackgroundPublisher(transport: NchanPublisher(socketPath: $0)) }
                 ?? PollingOnlyPublisher(),
             prompts: ExperimentPromptSelector(catalog: prompts))
     }
