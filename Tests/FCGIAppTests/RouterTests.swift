@@ -9,7 +9,20 @@ final class RouterTests: XCTestCase {
         HTTPRequest(method: method, path: path, queryString: "", params: [:], body: [])
     }
 
-    private func outcome(_ router: Router, _ method: String, _ path: String) -> APIError? {
+    private enum Outcome: Equatable {
+        case handled
+        case rejected(APIError)
+
+        var status: Int? {
+            if case .rejected(let error) = self { return error.status }
+            return nil
+        }
+    }
+
+    /// What the router made of the request; any error other than an `APIError` fails the test,
+    /// because only `APIError`s map to an HTTP status.
+    private func outcome(_ router: Router, _ method: String, _ path: String,
+                         file: StaticString = #filePath, line: UInt = #line) -> Outcome? {
         let context = RequestContext(
             configuration: try! AppConfiguration(values: [:]),
             settingsProvider: SettingsProvider(),
@@ -20,9 +33,12 @@ final class RouterTests: XCTestCase {
             logger: .init(label: "test"))
         do {
             _ = try router.handle(request(method, path), context: context)
-            return nil
+            return .handled
+        } catch let error as APIError {
+            return .rejected(error)
         } catch {
-            return error as? APIError
+            XCTFail("\(method) \(path) threw \(error), which is not an APIError", file: file, line: line)
+            return nil
         }
     }
 
@@ -31,12 +47,22 @@ final class RouterTests: XCTestCase {
         router.add("POST", "/api/coaching/hints/{id}/view") { _, parameters, _ in
             .json(.int(parameters.id()))
         }
-        XCTAssertNil(outcome(router, "POST", "/api/coaching/hints/12/view"))
-        XCTAssertEqual(outcome(router, "GET", "/api/coaching/hints/12/view"), .methodNotAllowed(allowed: ["POST"]))
+        XCTAssertEqual(outcome(router, "POST", "/api/coaching/hints/12/view"), .handled)
+        XCTAssertEqual(outcome(router, "GET", "/api/coaching/hints/12/view"), .rejected(.methodNotAllowed(allowed: ["POST"])))
         XCTAssertEqual(outcome(router, "POST", "/api/coaching/hints/abc/view")?.status, 400)
         XCTAssertEqual(outcome(router, "POST", "/api/coaching/hints/0/view")?.status, 400)
         XCTAssertEqual(outcome(router, "POST", "/api/coaching/hints/99999999999/view")?.status, 400)
         XCTAssertEqual(outcome(router, "POST", "/api/coaching/nothing")?.status, 404)
+    }
+
+    func testKeyPlaceholdersAcceptOnlyWhatTheKeyRuleAccepts() {
+        var router = Router(isKey: { $0.allSatisfy(\.isLowercase) })
+        router.add("GET", "/experiments/{key}") { _, parameters, _ in .json(.string(parameters.key)) }
+        XCTAssertEqual(outcome(router, "GET", "/experiments/abc"), .handled)
+        XCTAssertEqual(outcome(router, "GET", "/experiments/ABC")?.status, 400)
+        var strict = Router()
+        strict.add("GET", "/experiments/{key}") { _, _, _ in .json(.null) }
+        XCTAssertEqual(outcome(strict, "GET", "/experiments/abc")?.status, 400, "no key rule: no key is well formed")
     }
 
     func testCSRFAcceptsSameOriginJSONAndRejectsCrossSite() {

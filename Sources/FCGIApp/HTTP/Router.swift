@@ -1,8 +1,6 @@
-import Experiments
-
 /// The single routing table. Patterns are literal segments plus `{id}` placeholders that accept only
-/// positive 32-bit integers and `{key}` placeholders that accept only experiment keys
-/// (`ExperimentDefinition.isName`), so handlers never see a malformed id or key.
+/// positive 32-bit integers and `{key}` placeholders that accept only what `isKey` accepts (the route
+/// table passes the experiments' key rule), so handlers never see a malformed id or key.
 struct Router: Sendable {
     typealias Handler = @Sendable (HTTPRequest, RouteParameters, RequestContext) throws -> HTTPResponse
 
@@ -16,9 +14,15 @@ struct Router: Sendable {
     /// The route label of a request no route matched.
     static let unmatched = "unmatched"
 
+    /// Which `{key}` segments are well formed; none unless the table says.
+    private let isKey: @Sendable (Substring) -> Bool
     private var routes: [Route] = []
     /// Routes without placeholders by exact path, so the common polls skip the pattern scan.
     private var literalRoutes: [String: [Route]] = [:]
+
+    init(isKey: @escaping @Sendable (Substring) -> Bool = { _ in false }) {
+        self.isKey = isKey
+    }
 
     mutating func add(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
         let route = Route(method: method, pattern: pattern, segments: pattern.split(separator: "/"), handler: handler)
@@ -52,7 +56,7 @@ struct Router: Sendable {
                 if pattern.first == "{" {
                     let name = String(pattern.dropFirst().dropLast())
                     if name == "key" {
-                        if ExperimentDefinition.isName(actual) { parameters.key = String(actual) } else { invalidID = name }
+                        if isKey(actual) { parameters.key = String(actual) } else { invalidID = name }
                     } else if let id = RouteParameters.positiveID(actual) {
                         parameters.ids[name] = id
                     } else {

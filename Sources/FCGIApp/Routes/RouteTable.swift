@@ -1,7 +1,9 @@
+import Experiments
+
 /// Every route of the service, in one table.
 enum RouteTable {
     static func make() -> Router {
-        var router = Router()
+        var router = Router(isKey: { ExperimentDefinition.isName($0) })
         // Agent routes (SPEC §3).
         router.add("GET", "/api/coaching/settings", AgentRoutes.settings)
         router.add("GET", "/api/coaching/hints/pending", AgentRoutes.pendingHints)
