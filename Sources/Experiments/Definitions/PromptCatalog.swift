@@ -1,6 +1,7 @@
 import Coaching
 import Foundation
 import Logging
+import Synchronization
 
 /// Everything in `prompts/`: the variant templates (`<name>.system.mustache` +
 /// `<name>.user.mustache`) and the experiment definitions (`experiments/<key>.json`).
@@ -8,7 +9,7 @@ import Logging
 /// Loaded and validated as a whole at start (a broken directory stops the start with the file and
 /// line) and again whenever a file changes. A change that does not validate is logged and ignored:
 /// the previous version keeps serving, so a typo in a template never takes coaching down.
-public final class PromptCatalog: @unchecked Sendable {
+public final class PromptCatalog: Sendable {
     /// One consistent view of the directory.
     public struct Contents: Sendable {
         public let templates: [String: PromptTemplate]
@@ -20,10 +21,12 @@ public final class PromptCatalog: @unchecked Sendable {
     }
 
     public let directory: String
-    private let lock = NSLock()
-    private var contents: Contents
-    private var fingerprint: String
-    private var checkedAt: ContinuousClock.Instant
+    private struct State {
+        var contents: Contents
+        var fingerprint: String
+        var checkedAt: ContinuousClock.Instant
+    }
+    private let state: Mutex<State>
     private let checkInterval: Duration
     private let logger: Logger
 
@@ -32,30 +35,38 @@ public final class PromptCatalog: @unchecked Sendable {
         self.directory = directory
         self.checkInterval = checkInterval
         self.logger = logger
-        fingerprint = Self.fingerprint(of: directory)
-        contents = try Self.load(directory)
-        checkedAt = ContinuousClock.now
+        let fingerprint = Self.fingerprint(of: directory)
+        state = Mutex(State(contents: try Self.load(directory), fingerprint: fingerprint, checkedAt: ContinuousClock.now))
     }
 
     /// The current contents, reloaded first when a file changed since the last look (at most once
-    /// per `checkInterval`).
+    /// per `checkInterval`). The directory is read outside the lock by the one caller whose turn it
+    /// is to look; every other caller meanwhile gets the contents as they are, without waiting.
     public func current() -> Contents {
         let now = ContinuousClock.now
-        lock.lock()
-        defer { lock.unlock() }
-        guard now - checkedAt >= checkInterval else { return contents }
-        checkedAt = now
-        let seen = Self.fingerprint(of: directory)
-        guard seen != fingerprint else { return contents }
-        fingerprint = seen
-        do {
-            contents = try Self.load(directory)
-            logger.info("prompts reloaded", metadata: [
-                "templates": "\(contents.templates.count)", "experiments": "\(contents.experiments.count)"])
-        } catch {
-            logger.error("prompts not reloaded; the previous version keeps serving", metadata: ["error": "\(error)"])
+        let (contents, known, due) = state.withLock { state -> (Contents, String, Bool) in
+            let due = now - state.checkedAt >= checkInterval
+            if due { state.checkedAt = now }
+            return (state.contents, state.fingerprint, due)
         }
-        return contents
+        guard due else { return contents }
+        let seen = Self.fingerprint(of: directory)
+        guard seen != known else { return contents }
+        do {
+            let loaded = try Self.load(directory)
+            state.withLock {
+                $0.contents = loaded
+                $0.fingerprint = seen
+            }
+            logger.info("prompts reloaded", metadata: [
+                "templates": "\(loaded.templates.count)", "experiments": "\(loaded.experiments.count)"])
+            return loaded
+        } catch {
+            // Remembered, so the broken version is reported once, not at every look.
+            state.withLock { $0.fingerprint = seen }
+            logger.error("prompts not reloaded; the previous version keeps serving", metadata: ["error": "\(error)"])
+            return contents
+        }
     }
 
     /// Reads and validates the whole directory; throws the first problem found, naming its file.
