@@ -7,14 +7,14 @@ import Glibc
 
 /// One MariaDB session owned by exactly one thread.
 ///
-/// It speaks only prepared statements (each cached per SQL text), reconnects after the server went
-/// away, re-prepares what it had prepared, and retries the failed statement once outside a
-/// transaction. A statement that still fails surfaces as `MariaDBError.connectionLost`, which the
+/// It speaks only prepared statements (the 256 most recently used kept prepared, by SQL text),
+/// reconnects after the server went away, re-prepares what it had prepared, and retries the failed
+/// statement once outside a transaction. A statement that still fails surfaces as `MariaDBError.connectionLost`, which the
 /// HTTP layer answers with 503. Not `Sendable` on purpose: a connection never crosses threads.
 public final class MariaDBConnection {
     public let configuration: MariaDBConfiguration
     private var handle: UnsafeMutablePointer<MYSQL>?
-    private var statements: [String: UnsafeMutablePointer<MYSQL_STMT>] = [:]
+    private var statements = StatementCache(capacity: 256)
     private var transactionDepth = 0
     private let logger: Logger
 
@@ -90,7 +90,6 @@ public final class MariaDBConnection {
     }
 
     public func close() {
-        for (_, statement) in statements { mysql_stmt_close(statement) }
         statements.removeAll()
         if let handle { mysql_close(handle) }
         handle = nil
@@ -176,7 +175,6 @@ public final class MariaDBConnection {
         let message = String(cString: mysql_error(handle))
         if MariaDBError.isConnectionLoss(code) {
             self.handle = nil
-            for (_, statement) in statements { mysql_stmt_close(statement) }
             statements.removeAll()
             mysql_close(handle)
             return .connectionLost(code: code, message: message)
@@ -193,18 +191,17 @@ public final class MariaDBConnection {
                 mysql_close(handle)
             }
             handle = nil
-            for (_, cached) in statements { mysql_stmt_close(cached) }
             statements.removeAll()
             return .connectionLost(code: code, message: message)
         }
         let state = String(cString: mysql_stmt_sqlstate(statement))
         // A failed statement may be left in an unusable state; prepare it afresh next time.
-        if let cached = statements.removeValue(forKey: sql) { mysql_stmt_close(cached) }
+        statements.remove(sql)
         return .statement(code: code, sqlState: state, message: message)
     }
 
     private func prepared(_ sql: String) throws -> UnsafeMutablePointer<MYSQL_STMT> {
-        if let statement = statements[sql] { return statement }
+        if let statement = statements.statement(for: sql) { return statement }
         let handle = try liveHandle()
         guard let statement = mysql_stmt_init(handle) else { throw error(from: handle) }
         if mysql_stmt_prepare(statement, sql, UInt(sql.utf8.count)) != 0 {
@@ -214,7 +211,7 @@ public final class MariaDBConnection {
         }
         var updateMaxLength: my_bool = 1
         _ = mysql_stmt_attr_set(statement, STMT_ATTR_UPDATE_MAX_LENGTH, &updateMaxLength)
-        statements[sql] = statement
+        statements.insert(statement, for: sql)
         return statement
     }
 
