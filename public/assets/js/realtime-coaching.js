@@ -48,32 +48,10 @@
     var SEEN_STORAGE_MAX = 500;
     var SVG_NS = 'http://www.w3.org/2000/svg';
 
-    var LABELS = {
-        pt: {
-            objection: 'Objeção',
-            opportunity: 'Oportunidade',
-            question: 'Pergunta importante',
-            negative_sentiment: 'Cliente insatisfeito',
-            buying_signal: 'Sinal de compra',
-            closing_opportunity: 'Momento de fechar',
-            escalation_needed: 'Escalar',
-            _default: 'Dica'
-        },
-        en: {
-            objection: 'Objection',
-            opportunity: 'Opportunity',
-            question: 'Key question',
-            negative_sentiment: 'Unhappy customer',
-            buying_signal: 'Buying signal',
-            closing_opportunity: 'Time to close',
-            escalation_needed: 'Escalate',
-            _default: 'Hint'
-        }
-    };
-
     var STRINGS = {
         pt: {
             stack: 'Dicas de coaching',
+            hint: 'Dica',
             close: 'Fechar dica',
             suggestions: 'Sugestões de resposta',
             useSuggestion: 'Inserir sugestão no campo de resposta: ',
@@ -92,6 +70,7 @@
         },
         en: {
             stack: 'Coaching hints',
+            hint: 'Hint',
             close: 'Close hint',
             suggestions: 'Suggested replies',
             useSuggestion: 'Insert suggestion into the reply box: ',
@@ -313,10 +292,9 @@
     }
 
     function labelFor(hint, lang) {
+        // The server names every type (`label`, in the agent's language): one source for the words.
         var given = asText(hint.label).trim();
-        if (given) return given;
-        var table = LABELS[lang] || LABELS.pt;
-        return table[hint.hint_type] || table._default;
+        return given || (STRINGS[lang] || STRINGS.pt).hint;
     }
 
     /**
@@ -423,7 +401,6 @@
         enumerable: true
     });
 
-    RealtimeCoaching.labels = LABELS;
     RealtimeCoaching.renderInlineHints = renderInlineHints;
 
     RealtimeCoaching.prototype.init = function () {
