@@ -34,6 +34,12 @@ import pymysql
 ROOT = Path(__file__).resolve().parent.parent
 RT = ROOT / ".runtime" / "bench"
 EVAL_SET = ROOT / "eval" / "local-analyser.jsonl"
+# The sets the efficiency phase can replay (EFFICIENCY_SET): "eval" is the set the learned classifier was
+# trained on (its pre-filter is in-sample there); "holdout" is the two holdouts together, never trained on.
+EFFICIENCY_SETS = {
+    "eval": [EVAL_SET],
+    "holdout": [ROOT / "eval" / "local-analyser-holdout.jsonl", ROOT / "eval" / "local-analyser-holdout-2.jsonl"],
+}
 RESULTS_MD = ROOT / "bench" / "results-pipeline.md"
 
 AGENT_FIRST, AGENTS = 900001, 200
@@ -544,8 +550,9 @@ class Poster:
         raise AssertionError
 
 
-def eval_texts() -> list[dict]:
-    return [json.loads(line) for line in EVAL_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+def eval_texts(files: list[Path] | None = None) -> list[dict]:
+    return [json.loads(line) for path in (files or [EVAL_SET])
+            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -1124,11 +1131,12 @@ def near_duplicate(text: str, rng: random.Random) -> str:
     return text.replace(",", "").replace(".", "") + " " + rng.choice(["pls", "obrigado", "thanks", "ok?"])
 
 
-def build_replay(seed: int = 7) -> tuple[list[dict], dict]:
+def build_replay(seed: int = 7, set_name: str = "eval") -> tuple[list[dict], dict]:
     """Conversations made of the evaluation messages, with repeats and near-duplicates as real chats
-    have them: customer bursts (a few messages 0.7 s apart), an agent reply, the next burst 8 s later."""
+    have them: customer bursts (a few messages 0.7 s apart), an agent reply, the next burst 8 s later.
+    set_name picks the labelled messages (EFFICIENCY_SETS); the construction is the same for each."""
     rng = random.Random(seed)
-    base = eval_texts()
+    base = eval_texts(EFFICIENCY_SETS[set_name])
     rng.shuffle(base)
     messages = [{"text": m["text"], "kind": "eval", "label": m["label"]} for m in base]
     repeats = rng.sample(base, 25)
@@ -1169,7 +1177,8 @@ def build_replay(seed: int = 7) -> tuple[list[dict], dict]:
         events.append({"t": t, "conversation": size_conv, "sender": "contact", **m})
     events.sort(key=lambda e: e["t"])
     customer = [e for e in events if e["sender"] == "contact"]
-    summary = {"customer_messages": len(customer), "agent_messages": len(events) - len(customer),
+    summary = {"set": set_name, "files": [str(f.relative_to(ROOT)) for f in EFFICIENCY_SETS[set_name]],
+               "customer_messages": len(customer), "agent_messages": len(events) - len(customer),
                "conversations": conversation, "span_s": max(e["t"] for e in events),
                "from_eval_set": sum(1 for e in customer if e["kind"] == "eval"),
                "exact_repeats": sum(1 for e in customer if e["kind"] == "repeat"),
@@ -1260,14 +1269,81 @@ def hint_recall(db: DB, events: list[dict], first_conv: int, marker: int) -> dic
     return counts
 
 
+def label_group(label) -> str:
+    return "unlabelled" if label in (None, "?") else "none" if label == "none" else "situation"
+
+
+def call_breakdown(db: DB, events: list[dict], first_conv: int, marker: int) -> dict:
+    """Where the LLM calls went. Every customer queue row of the variant is matched to its replayed
+    message (kind: eval, repeat, similar, common; label group: situation, none, unlabelled).
+    "messages" counts rows by kind/group/outcome of the row itself. "llm_calls" counts calls by the
+    kind and outcome of the row that made the call and the label group of everything that call
+    analysed (the row plus the rows the debounce merged into it): "situation" if any of them carries a
+    situation label, else "none" if any is labelled none, else "unlabelled". "headroom" sums what an
+    ideal pre-filter (calls whose analysed messages carry no situation label) and an ideal cache
+    (calls on exact repeats and near-duplicates with a situation) could still have saved without
+    losing a situation-labelled message, and the calls left ("floor": first occurrences with a situation)."""
+    info: dict = {}
+    for e in events:
+        if e["sender"] == "contact":
+            info.setdefault((first_conv + e["conversation"], e["text"]), []).append((e["kind"], e.get("label")))
+    rows = db.rows(f"""SELECT q.id, q.conversation_id, m.content, COALESCE(q.outcome, '(none)'), q.merged_into,
+                              (SELECT COUNT(*) FROM coaching_llm_calls c WHERE c.queue_id = q.id)
+                       FROM coaching_queue q JOIN messages m ON m.id = q.message_id
+                       WHERE q.conversation_id BETWEEN {first_conv} AND {first_conv + 999} AND q.id > %s
+                       ORDER BY q.id""", (marker,))
+    by_id: dict = {}
+    unmatched = 0
+    for qid, conversation, content, outcome, merged_into, calls in rows:
+        found = info.get((conversation, content))
+        if found:
+            kind, label = found.pop(0)
+        else:
+            kind, label, unmatched = "unmatched", None, unmatched + 1
+        by_id[qid] = {"kind": kind, "group": label_group(label), "outcome": outcome, "merged_into": merged_into,
+                      "calls": int(calls)}
+    merged: dict = {}
+    for qid, r in by_id.items():
+        if r["merged_into"] is not None:
+            merged.setdefault(r["merged_into"], []).append(r["group"])
+    messages: dict = {}
+    llm_calls: dict = {}
+    headroom = {"prefilter_calls": 0, "cache_calls": 0, "floor_calls": 0, "floor_calls_ending_hint": 0,
+                "situation_messages_filtered": 0}
+    for qid, r in by_id.items():
+        key = f"{r['kind']}/{r['group']}/{r['outcome']}"
+        messages[key] = messages.get(key, 0) + 1
+        if r["group"] == "situation" and r["outcome"].startswith("filtered:"):
+            headroom["situation_messages_filtered"] += 1
+        if not r["calls"]:
+            continue
+        groups = {r["group"], *merged.get(qid, [])}
+        group = "situation" if "situation" in groups else "none" if "none" in groups else "unlabelled"
+        key = f"{r['kind']}/{group}/{r['outcome']}"
+        llm_calls[key] = llm_calls.get(key, 0) + r["calls"]
+        if group != "situation":
+            headroom["prefilter_calls"] += r["calls"]
+        elif r["kind"] in ("repeat", "similar"):
+            headroom["cache_calls"] += r["calls"]
+        else:
+            headroom["floor_calls"] += r["calls"]
+            headroom["floor_calls_ending_hint"] += r["calls"] if r["outcome"] in HINTED_OUTCOMES else 0
+    order = lambda d: dict(sorted(d.items(), key=lambda kv: (-kv[1], kv[0])))  # noqa: E731
+    return {"messages": order(messages), "llm_calls": order(llm_calls), "headroom": headroom,
+            "unmatched_rows": unmatched}
+
+
 def phase_efficiency(db: DB, out: Path, token: str) -> dict:
     latency = env_int("EFFICIENCY_LLM_LATENCY_MS", 1000)
+    set_name = os.environ.get("EFFICIENCY_SET", "eval") or "eval"
+    if set_name not in EFFICIENCY_SETS:
+        raise SystemExit(f"EFFICIENCY_SET must be one of {', '.join(EFFICIENCY_SETS)}, not {set_name!r}")
     fake = FakeLLM(latency, out)
-    events, summary = build_replay()
-    log(f"efficiency: {summary['customer_messages']} customer messages ({summary['from_eval_set']} from the "
-        f"evaluation set, {summary['exact_repeats']} exact repeats, {summary['near_duplicates']} near-duplicates, "
+    events, summary = build_replay(set_name=set_name)
+    log(f"efficiency: set {set_name} ({', '.join(summary['files'])}): {summary['customer_messages']} customer "
+        f"messages ({summary['from_eval_set']} from the set, {summary['exact_repeats']} exact repeats, {summary['near_duplicates']} near-duplicates, "
         f"{summary['common_short']} common short ones) and {summary['agent_messages']} agent replies in "
-        f"{summary['conversations']} conversations over {summary['span_s']:.0f} s, replayed twice")
+        f"{summary['conversations']} conversations over {summary['span_s']:.0f} s, replayed once per variant")
     variants = []
     try:
         coaching, service = analysis_settings(fake)
@@ -1319,21 +1395,24 @@ def phase_efficiency(db: DB, out: Path, token: str) -> dict:
                              f"AND {first_conv + 999}")
             outcomes = outcome_counts(db, where)
             recall = hint_recall(db, events, first_conv, marker)
+            breakdown = call_breakdown(db, events, first_conv, marker)
             variants.append({"key": key, "title": title, "coaching": c, "service": {k: v for k, v in s.items() if k != "base_url"},
                              "customer_messages": customer, "llm_calls": calls,
                              "calls_per_1000": 1000.0 * calls / customer if customer else None,
                              "tokens": int(tokens), "cost_usd": float(cost), "hints_shown": hints,
                              "outcomes": outcomes, "all_outcomes": done, "replay_errors": sent["errors"][:5],
-                             **recall,
+                             **recall, "breakdown": breakdown,
                              "replay_rejected_then_resent": len(sent["rejected"]), "rejections": sent["rejected"][:3],
                              "fake_llm_requests": fake.control("GET", "/_control/stats").get("total")})
             log(f"efficiency [{key}]: {calls} LLM calls for {customer} customer messages = "
                 f"{variants[-1]['calls_per_1000']:.0f} per 1,000; hint recall {fmt_pct(recall['hint_recall'])} "
                 f"({recall['situation_hinted']}/{recall['situation_messages']}), none hinted "
                 f"{fmt_pct(recall['none_hinted_share'])}; outcomes {outcomes}")
+            log(f"efficiency [{key}]: calls by kind/label group/outcome {breakdown['llm_calls']}; "
+                f"headroom {breakdown['headroom']}")
     finally:
         fake.stop()
-    return {"replay": summary, "variants": variants, "llm_latency_ms": latency}
+    return {"set": set_name, "replay": summary, "variants": variants, "llm_latency_ms": latency}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1550,8 +1629,15 @@ def write_report(out: Path, results: dict, meta: dict) -> None:
 
     if eff:
         rp = eff["replay"]
-        md += ["## 3. Cost efficiency (evaluation set replayed as conversations)", "",
-               f"`eval/local-analyser.jsonl` replayed through `POST /coaching/messages` as {rp['conversations']} "
+        set_name = eff.get("set", "eval")
+        files = " and ".join(f"`{f}`" for f in rp.get("files", ["eval/local-analyser.jsonl"]))
+        sample = ("out of sample: the learned classifier of the embeddings variant's pre-filter was never trained on "
+                  "these messages" if set_name == "holdout" else
+                  "in sample for the embeddings variant: its learned classifier was trained on these messages")
+        md += [f"## 3. Cost efficiency ({'holdout sets' if set_name == 'holdout' else 'evaluation set'} "
+               "replayed as conversations)", "",
+               f"Set: **{set_name}** (`EFFICIENCY_SET={set_name}`), {sample}.", "",
+               f"{files} replayed through `POST /coaching/messages` as {rp['conversations']} "
                f"conversations over {rp['span_s']:.0f} s: {rp['customer_messages']} customer messages "
                f"({rp['from_eval_set']} from the set, {rp['exact_repeats']} exact repeats and "
                f"{rp['near_duplicates']} near-duplicates of set messages in other conversations, "
@@ -1590,13 +1676,49 @@ def write_report(out: Path, results: dict, meta: dict) -> None:
             drop = None
             if emb.get("hint_recall") is not None and off.get("hint_recall") is not None:
                 drop = 100 * (off["hint_recall"] - emb["hint_recall"])
-            md += [f"With embeddings (\"on\" plus the similarity cache), **{emb['calls_per_1000']:.0f}** LLM calls per 1,000 "
+            md += [f"Set {set_name}: with embeddings (\"on\" plus the similarity cache), **{emb['calls_per_1000']:.0f}** LLM calls per 1,000 "
                    f"customer messages against **{off['calls_per_1000']:.0f}** all off: **{reduction:.0f} % fewer** "
                    f"(target ≥ 50 %), at hint recall {fmt_pct(emb.get('hint_recall'))} against {fmt_pct(off.get('hint_recall'))}"
-                   + (f" ({drop:+.1f} points lower)" if drop is not None and drop > 0 else
-                      f" ({-drop:.1f} points higher or equal)" if drop is not None else "")
+                   + (f" ({drop:+.1f} points lower)" if drop is not None and drop > 1e-9 else
+                      " (equal)" if drop is not None and abs(drop) <= 1e-9 else
+                      f" ({-drop:.1f} points higher)" if drop is not None else "")
                    + f"; none-labelled messages hinted {fmt_pct(emb.get('none_hinted_share'))} against "
                    f"{fmt_pct(off.get('none_hinted_share'))}.", ""]
+        if any("breakdown" in v for v in eff["variants"]):
+            md += ["Where the LLM calls went. Each call is counted once, by the label group of what it analysed (the "
+                   "message plus those the debounce merged into it: *situation* if any carries a situation label, else "
+                   "*none* if any is labelled none, else *unlabelled*) and the replay kind of the analysed message. "
+                   "*Ideal pre-filter* = calls that analysed no situation-labelled message (a perfect pre-filter could "
+                   "drop them without losing a situation hint); *ideal cache* = calls on exact repeats and near-duplicates "
+                   "with a situation; *floor* = the calls left (first occurrences with a situation), which no pre-filter or "
+                   "cache can save at equal hint recall; the last column counts situation-labelled messages the filters "
+                   "dropped (pre-filter, length, agent answered), which the fake LLM's narrow keyword table mostly hides "
+                   "from hint recall. Full kind × group × outcome counts are in `efficiency.json`.", "",
+                   "| variant | LLM calls | situation: set / repeat+near-dup | none | unlabelled | ideal pre-filter | "
+                   "ideal cache | **floor** (ending hint) | floor per 1,000 | situation-labelled messages filtered |",
+                   "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            for v in eff["variants"]:
+                b = v.get("breakdown")
+                if not b:
+                    continue
+                by = {"situation": 0, "none": 0, "unlabelled": 0}
+                rep_sit = 0
+                for key, n in b["llm_calls"].items():
+                    kind, group, _ = key.split("/", 2)
+                    by[group] = by.get(group, 0) + n
+                    rep_sit += n if group == "situation" and kind in ("repeat", "similar") else 0
+                h = b["headroom"]
+                floor_k = 1000.0 * h["floor_calls"] / v["customer_messages"] if v["customer_messages"] else None
+                md.append(f"| {v['key']} | {fmt(v['llm_calls'])} | {by['situation'] - rep_sit} / {rep_sit} | {by['none']} | "
+                          f"{by['unlabelled']} | {h['prefilter_calls']} | {h['cache_calls']} | **{h['floor_calls']}** "
+                          f"({h['floor_calls_ending_hint']}) | {fmt(floor_k)} | {h.get('situation_messages_filtered', '–')} |")
+            md.append("")
+            off_v = next((v for v in eff["variants"] if v["key"] == "off" and v.get("breakdown")), None)
+            if off_v and off_v["calls_per_1000"]:
+                floor = off_v["breakdown"]["headroom"]["floor_calls"]
+                md += [f"Bound: with the same debounce, \"off\" makes {off_v['llm_calls']} calls of which {floor} analyse a "
+                       f"first occurrence with a situation; a pre-filter and cache that lose no situation-labelled message "
+                       f"can save at most {100 * (1 - floor / off_v['llm_calls']):.0f} % of the calls on this replay.", ""]
         md += ["Hint recall: of the replayed customer messages that carry a label from the evaluation set (the set's "
                "messages, their exact repeats and near-duplicates, which keep the original's label), the share labelled "
                "with a situation whose queue row ended `hint` or `cached`; \"incl. merged\" also counts messages merged "
