@@ -21,6 +21,12 @@ struct AppConfiguration: Sendable {
     var settingsMaxAge: Duration
     /// Analysis worker threads in `serve` (0 = requests only; run `coaching worker` elsewhere).
     var workerThreads: Int
+    /// Connections from nginx held open at once; more wait in the listen backlog (`DescriptorBudget`).
+    /// Must stay above nginx's idle upstream connections (worker processes x `keepalive`), or a new
+    /// connection could wait for an idle one that nginx never closes.
+    var fastCGIConnections: Int
+    /// Connections to the LLM server at once (libcurl's per-host limit).
+    var llmConnections: Int
     var promptsDirectory: String
     /// Secret. Wins over the `openai_api_key` settings row.
     var openAIKey: String?
@@ -88,6 +94,8 @@ struct AppConfiguration: Sendable {
         sqlDirectory = values["COACHING_SQL_DIR"] ?? "sql"
         settingsMaxAge = .milliseconds(integer("COACHING_SETTINGS_MAX_AGE_MS", 1000, 0...2000))
         workerThreads = integer("COACHING_WORKER_THREADS", 2, 0...64)
+        fastCGIConnections = integer("COACHING_FASTCGI_CONNECTIONS", 512, 8...900)
+        llmConnections = integer("COACHING_LLM_CONNECTIONS", 200, 1...450)
         promptsDirectory = values["COACHING_PROMPTS_DIR"] ?? "prompts"
         openAIKey = (values["COACHING_OPENAI_API_KEY"] ?? values["OPENAI_API_KEY"]).flatMap { $0.isEmpty ? nil : $0 }
         leaseSeconds = integer("COACHING_LEASE_SECONDS", 30, 3...3600)

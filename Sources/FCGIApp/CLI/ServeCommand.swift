@@ -27,6 +27,7 @@ struct ServeCommand: ParsableCommand {
         if let socket { configuration.socketPath = socket }
         if let threads { configuration.requestThreads = threads }
         if let workers { configuration.workerThreads = max(workers, 0) }
+        try DescriptorBudget(configuration, serving: true).check()
         try configuration.requireSecret()
 
         // Before any thread exists, so that the stop signals reach only sigwait.
@@ -44,6 +45,7 @@ struct ServeCommand: ParsableCommand {
         let server = FastCGIServer(
             socketPath: configuration.socketPath,
             threadCount: configuration.requestThreads,
+            maxConnections: configuration.fastCGIConnections,
             bodyLimit: configuration.bodyLimit,
             router: RouteTable.make(),
             metrics: metrics,

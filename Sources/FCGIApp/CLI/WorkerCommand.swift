@@ -23,6 +23,7 @@ struct WorkerCommand: ParsableCommand {
         Logs.bootstrap()
         var configuration = try AppConfiguration.load()
         configuration.workerThreads = max(threads ?? configuration.workerThreads, 1)
+        try DescriptorBudget(configuration, serving: false).check()
         let stopSignals = StopSignals.block()
         MariaDBLibrary.initialize()
         let worker = WorkerLauncher.make(configuration, settingsProvider: SettingsProvider(maxAge: configuration.settingsMaxAge),
@@ -41,7 +42,7 @@ enum WorkerLauncher {
             configuration: .init(workerID: configuration.workerID, threads: configuration.workerThreads,
                                  leaseSeconds: configuration.leaseSeconds, database: configuration.database,
                                  apiKey: configuration.openAIKey, classifier: loadClassifier(configuration.classifierFile),
-                                 embeddingsKey: configuration.embeddingsKey),
+                                 embeddingsKey: configuration.embeddingsKey, llmConnections: configuration.llmConnections),
             settingsProvider: settingsProvider,
             // Pushes leave from their own thread, so a slow nginx never holds a worker thread.
             publisher: configuration.nchanPublishSocket.map { BackgroundPublisher(transport: NchanPublisher(socketPath: $0)) }

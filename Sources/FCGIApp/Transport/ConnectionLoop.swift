@@ -17,15 +17,17 @@ final class ConnectionLoop: @unchecked Sendable {
     private let epollFD: Int32
     private let listenFD: Int32
     private let wakeFD: Int32
+    private let connections: ConnectionCount
     private let exchange: FastCGIExchange
     private let context: RequestContext
     private let logger: Logger
 
-    init(epollFD: Int32, listenFD: Int32, wakeFD: Int32, exchange: FastCGIExchange,
+    init(epollFD: Int32, listenFD: Int32, wakeFD: Int32, connections: ConnectionCount, exchange: FastCGIExchange,
          context: RequestContext, logger: Logger) {
         self.epollFD = epollFD
         self.listenFD = listenFD
         self.wakeFD = wakeFD
+        self.connections = connections
         self.exchange = exchange
         self.context = context
         self.logger = logger
@@ -68,14 +70,20 @@ final class ConnectionLoop: @unchecked Sendable {
     private func acceptPending() {
         defer { _ = coaching_epoll_rearm(epollFD, listenFD) }
         for _ in 0..<64 {
+            // At the budget's limit, further connections wait in the backlog until one closes.
+            guard connections.open() else { return }
             let fd = accept(listenFD, nil, nil)
             if fd < 0 {
+                connections.closed()
                 // Out of descriptors (the limit ServeCommand sets): leave the connection waiting in
                 // the backlog a moment instead of spinning on a listening socket that stays readable.
                 if errno == EMFILE || errno == ENFILE { usleep(10_000) }
                 return
             }
-            if coaching_epoll_watch(epollFD, fd, 1) != 0 { close(fd) }
+            if coaching_epoll_watch(epollFD, fd, 1) != 0 {
+                close(fd)
+                connections.closed()
+            }
         }
     }
 
@@ -84,10 +92,11 @@ final class ConnectionLoop: @unchecked Sendable {
         guard FCGX_Accept_r(request) >= 0 else {
             // The peer closed the connection (or broke the protocol); libfcgi has closed it.
             _ = coaching_fcgx_release(request)
+            connections.closed()
             return
         }
         exchange.answer(request, context: context)
         FCGX_Finish_r(request)
-        if coaching_fcgx_release(request) >= 0 { _ = coaching_epoll_rearm(epollFD, fd) }
+        if coaching_fcgx_release(request) >= 0 { _ = coaching_epoll_rearm(epollFD, fd) } else { connections.closed() }
     }
 }

@@ -20,6 +20,7 @@ import Glibc
 final class FastCGIServer: @unchecked Sendable {
     private let socketPath: String
     private let threadCount: Int
+    private let connections: ConnectionCount
     private let exchange: FastCGIExchange
     private let makeContext: @Sendable () -> RequestContext
     private let logger: Logger
@@ -29,10 +30,11 @@ final class FastCGIServer: @unchecked Sendable {
     private let stopping = ManagedAtomicFlag()
     private let finished = DispatchGroup()
 
-    init(socketPath: String, threadCount: Int, bodyLimit: Int, router: Router, metrics: ServiceMetrics? = nil,
+    init(socketPath: String, threadCount: Int, maxConnections: Int = 512, bodyLimit: Int, router: Router, metrics: ServiceMetrics? = nil,
          logger: Logger, makeContext: @escaping @Sendable () -> RequestContext) {
         self.socketPath = socketPath
         self.threadCount = threadCount
+        connections = ConnectionCount(limit: maxConnections)
         self.exchange = FastCGIExchange(router: router, bodyLimit: bodyLimit, logger: logger, metrics: metrics)
         self.logger = logger
         self.makeContext = makeContext
@@ -59,7 +61,8 @@ final class FastCGIServer: @unchecked Sendable {
             throw ServerError("epoll setup failed: errno \(errno)")
         }
         for index in 0..<threadCount {
-            let loop = ConnectionLoop(epollFD: epollFD, listenFD: listenFD, wakeFD: wakeFD, exchange: exchange,
+            let loop = ConnectionLoop(epollFD: epollFD, listenFD: listenFD, wakeFD: wakeFD, connections: connections,
+                                      exchange: exchange,
                                       context: makeContext(), logger: logger)
             finished.enter()
             let thread = Thread { [self] in

@@ -25,11 +25,13 @@ public final class AnalysisWorker: Sendable {
         public var classifier: SituationClassifier?
         /// From the environment (`COACHING_EMBEDDINGS_API_KEY`); wins over the settings row.
         public var embeddingsKey: String?
+        /// Connections to the LLM server at once.
+        public var llmConnections: Int
 
         public init(workerID: String, threads: Int = 2, batchSize: Int = 2, leaseSeconds: Int = 120,
                     pollInterval: Double = 0.1, maxInFlight: Int = 512,
                     database: MariaDBConfiguration, apiKey: String?, classifier: SituationClassifier? = nil,
-                    embeddingsKey: String? = nil) {
+                    embeddingsKey: String? = nil, llmConnections: Int = 200) {
             self.workerID = workerID
             self.threads = threads
             self.batchSize = batchSize
@@ -40,6 +42,7 @@ public final class AnalysisWorker: Sendable {
             self.apiKey = apiKey
             self.classifier = classifier
             self.embeddingsKey = embeddingsKey
+            self.llmConnections = llmConnections
         }
     }
 
@@ -48,7 +51,7 @@ public final class AnalysisWorker: Sendable {
     private let publisher: any HintPublisher
     private let logger: Logger
     private let inbox = WorkerInbox()
-    private let clients = LLMClientHolder()
+    private let clients: LLMClientHolder
     private let local: LocalAnalysisRunner
     private let processor: JobProcessor
     private let housekeeping: WorkerHousekeeping
@@ -60,6 +63,7 @@ public final class AnalysisWorker: Sendable {
         self.settingsProvider = settingsProvider
         self.publisher = publisher
         self.logger = logger
+        clients = LLMClientHolder(maxConnections: configuration.llmConnections)
         local = LocalAnalysisRunner(classifier: configuration.classifier, environmentKey: configuration.embeddingsKey)
         processor = JobProcessor(workerID: configuration.workerID, apiKey: configuration.apiKey,
                                  settingsProvider: settingsProvider, prompts: prompts, publisher: publisher,

@@ -6,11 +6,19 @@ import Synchronization
 /// worker threads that may be waiting for this very lock.
 final class LLMClientHolder: Sendable {
     private let current = Mutex<(signature: String, client: OpenAIClient)?>(nil)
+    /// Connections to the LLM server at once (part of the process's descriptor budget).
+    private let maxConnections: Int
+
+    init(maxConnections: Int) {
+        self.maxConnections = maxConnections
+    }
 
     func client(key: String, service: ServiceSettings) throws -> OpenAIClient {
         let signature = "\(service.baseURL)|\(service.connectTimeoutMilliseconds)|\(service.totalTimeoutMilliseconds)|\(key)"
         if let existing = current.withLock({ $0?.signature == signature ? $0?.client : nil }) { return existing }
-        let fresh = try OpenAIClient(configuration: LLMClientConfiguration(service: service, apiKey: key))
+        var configuration = LLMClientConfiguration(service: service, apiKey: key)
+        configuration.maxHostConnections = maxConnections
+        let fresh = try OpenAIClient(configuration: configuration)
         let (chosen, previous) = current.withLock { slot -> (OpenAIClient, OpenAIClient?) in
             // Another thread made the same client meanwhile: use that one, drop ours (it has no calls).
             if let slot, slot.signature == signature { return (slot.client, nil) }
