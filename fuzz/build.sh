@@ -11,8 +11,8 @@ SOURCES=(
     Sources/Coaching/JSON/JSONParser.swift
     Sources/Coaching/JSON/JSONValue.swift
     Sources/Coaching/JSON/JSONWriter.swift
-    Sources/Coaching/FieldProblem.swift
-    Sources/Coaching/StatsPeriod.swift
+    Sources/Coaching/Settings/FieldProblem.swift
+    Sources/Coaching/Reports/StatsPeriod.swift
     Sources/FCGIApp/HTTP/APIError.swift
     Sources/FCGIApp/HTTP/BodyFields.swift
     Sources/FCGIApp/HTTP/CGIParams.swift
