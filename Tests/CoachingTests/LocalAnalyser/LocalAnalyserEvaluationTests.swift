@@ -2,11 +2,9 @@ import XCTest
 @testable import Coaching
 
 final class LocalAnalyserEvaluationTests: XCTestCase {
-    /// The shipped set, found from this file's location: Tests/CoachingTests/ → package root.
+    /// The shipped set.
     static var evaluationSetPath: String {
-        URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("eval/local-analyser.jsonl").path
+        PackageRoot.path("eval/local-analyser.jsonl")
     }
 
     /// Slightly below what the analyser achieves on the shipped set, so a regression fails here.
