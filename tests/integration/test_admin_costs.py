@@ -12,6 +12,7 @@ from conftest import assert_error, json_body
 
 COSTS = "/coaching/admin/costs"
 STATS = "/coaching/admin/stats"
+HINT_TYPES = "/coaching/admin/hint-types"
 
 
 @pytest.fixture
@@ -54,12 +55,23 @@ def queue_rows(db):
 def test_only_admins_and_supervisors(api, factory, admin):
     agent = factory.agent()
     supervisor = factory.user("supervisor")
-    for route in (COSTS, STATS):
+    for route in (COSTS, STATS, HINT_TYPES):
         assert_error(api.get(route), 401, "unauthorized")
         assert_error(api.get(route, user=agent), 403, "forbidden")
         assert_error(api.get(route, user=agent, cookie=True), 403, "forbidden")
         assert json_body(api.get(route, user=supervisor))["success"] is True
         assert json_body(api.get(route, user=admin))["success"] is True
+
+
+def test_hint_types_name_every_type_in_both_languages(api, admin):
+    body = json_body(api.get(HINT_TYPES, user=admin))
+    assert [entry["type"] for entry in body["hint_types"]] == [
+        "objection", "opportunity", "question", "negative_sentiment", "buying_signal", "closing_opportunity",
+        "escalation_needed"]
+    labels = {entry["type"]: entry["labels"] for entry in body["hint_types"]}
+    assert labels["objection"] == {"pt": "Objeção", "en": "Objection"}
+    assert labels["closing_opportunity"] == {"pt": "Momento de fechar", "en": "Time to close"}
+    assert all(entry["labels"]["pt"] and entry["labels"]["en"] for entry in body["hint_types"])
 
 
 def test_bad_parameters_name_the_field(api, admin):

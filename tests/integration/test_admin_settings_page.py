@@ -165,3 +165,14 @@ def test_an_agent_and_a_missing_session_are_told_why(open_page, factory):
     page = open_page(None)
     page.wait_for_selector('#settings-main[data-state="unauthorized"]', timeout=15000)
     assert "token" in page.locator("#admin-alert").inner_text()
+
+
+def test_hint_type_chips_show_the_services_labels(open_page, api, admin, settings_rows):
+    catalog = json_body(api.get("/coaching/admin/hint-types", user=admin))["hint_types"]
+    for locale, language in (("pt-BR", "pt"), ("en-US", "en")):
+        page = open_page(admin, locale)
+        page.wait_for_selector(READY, timeout=15000)
+        for entry in catalog:
+            chip = page.locator('span.type-chip[data-hint-type="%s"]' % entry["type"])
+            assert chip.inner_text().strip() == entry["labels"][language], (locale, entry["type"])
+        assert page.errors == []

@@ -21,6 +21,16 @@ public enum HintType: String, Sendable, CaseIterable {
         }
     }
 
+    /// Every type with its labels in both languages: the one source the admin pages read, so the
+    /// words on a chart are the words on the agent's card.
+    public static var catalog: JSONValue {
+        .array(allCases.map { type in
+            .object([("type", .string(type.rawValue)),
+                     ("labels", .object([("pt", .string(type.label(language: "pt-BR"))),
+                                         ("en", .string(type.label(language: "en")))]))])
+        })
+    }
+
     /// Label for a stored type string; unknown legacy types keep their raw name.
     public static func label(for raw: String, language: String) -> String {
         HintType(rawValue: raw)?.label(language: language) ?? raw

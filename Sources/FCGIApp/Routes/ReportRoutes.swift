@@ -14,6 +14,12 @@ enum ReportRoutes {
         return .json(.object([("success", .bool(true))] + (daily.json.objectValue ?? [])))
     }
 
+    /// The hint types and their labels, for the admin pages' charts and chips.
+    static func hintTypes(_ request: HTTPRequest, _ parameters: RouteParameters, _ context: RequestContext) throws -> HTTPResponse {
+        _ = try Caller.staff(request, context, changing: false, subject: "hint types")
+        return .json(.object([("success", .bool(true)), ("hint_types", HintType.catalog)]))
+    }
+
     static func stats(_ request: HTTPRequest, _ parameters: RouteParameters, _ context: RequestContext) throws -> HTTPResponse {
         _ = try Caller.staff(request, context, changing: false, subject: "stats")
         let period = try request.query().fields.period()

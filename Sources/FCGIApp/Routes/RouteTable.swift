@@ -37,6 +37,7 @@ enum RouteTable {
         router.add("POST", "/coaching/admin/settings/validate", SettingsRoutes.validate)
         router.add("GET", "/coaching/admin/costs", ReportRoutes.costs)
         router.add("GET", "/coaching/admin/stats", ReportRoutes.stats)
+        router.add("GET", "/coaching/admin/hint-types", ReportRoutes.hintTypes)
         // Operations.
         router.add("GET", "/coaching/health", OpsRoutes.health)
         router.add("GET", "/coaching/metrics", OpsRoutes.metrics)

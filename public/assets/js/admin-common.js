@@ -72,22 +72,29 @@ export function applyStrings(lang, strings) {
     });
 }
 
-/* Hint type labels: the same words as the agent's cards (realtime-coaching.js). */
-const HINT_LABELS = {
-    pt: {
-        objection: 'Objeção', opportunity: 'Oportunidade', question: 'Pergunta importante',
-        negative_sentiment: 'Cliente insatisfeito', buying_signal: 'Sinal de compra',
-        closing_opportunity: 'Momento de fechar', escalation_needed: 'Escalar'
-    },
-    en: {
-        objection: 'Objection', opportunity: 'Opportunity', question: 'Key question',
-        negative_sentiment: 'Unhappy customer', buying_signal: 'Buying signal',
-        closing_opportunity: 'Time to close', escalation_needed: 'Escalate'
+/* Hint type labels come from the service (GET /coaching/admin/hint-types), the same words as the
+   agent's cards; until they are loaded (or if they cannot be), a type shows its id. The promise
+   never rejects, so a page's load does not fail on it. */
+let hintTypeLabels = {};
+let hintTypesLoading = null;
+
+export function loadHintTypes() {
+    if (!hintTypesLoading) {
+        hintTypesLoading = api('GET', '/coaching/admin/hint-types').then((data) => {
+            (Array.isArray(data.hint_types) ? data.hint_types : []).forEach((entry) => {
+                if (entry && typeof entry.type === 'string' && entry.labels) hintTypeLabels[entry.type] = entry.labels;
+            });
+        }, () => {
+            // The page's own request reports what went wrong; labels stay type ids until a retry.
+            hintTypesLoading = null;
+        });
     }
-};
+    return hintTypesLoading;
+}
 
 export function hintLabel(lang, type) {
-    return (HINT_LABELS[lang] || HINT_LABELS.pt)[type] || String(type);
+    const labels = hintTypeLabels[type];
+    return (labels && (labels[lang] || labels.pt)) || String(type);
 }
 
 /* ------------------------------------------------------------------ numbers */

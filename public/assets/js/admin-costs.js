@@ -7,7 +7,7 @@
  * Data: GET /coaching/admin/costs?days=N and GET /coaching/admin/stats?period=P.
  */
 import {
-    api, el, clear, setText, pickLanguage, applyStrings, hintLabel, setPageState, showAlert, hideAlert,
+    api, el, clear, setText, pickLanguage, applyStrings, hintLabel, loadHintTypes, setPageState, showAlert, hideAlert,
     loadFailureKind, fmtInt, fmtPct, fmtMoney, isNum, DASH
 } from './admin-common.js';
 
@@ -310,7 +310,8 @@ function load() {
     const period = dom.period.value;
     return Promise.all([
         api('GET', '/coaching/admin/costs?days=' + encodeURIComponent(days)),
-        api('GET', '/coaching/admin/stats?period=' + encodeURIComponent(period))
+        api('GET', '/coaching/admin/stats?period=' + encodeURIComponent(period)),
+        loadHintTypes()
     ]).then(([costs, stats]) => {
         if (seq !== state.seq) return;
         state.costs = costs;

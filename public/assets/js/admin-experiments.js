@@ -371,7 +371,8 @@ import * as CoachingAdmin from './admin-common.js';
         var seq = ++state.seq;
         if (!state.detail) setPageState('loading');
         else dom.main.setAttribute('aria-busy', 'true');
-        return api('GET', API).then(function (data) {
+        return Promise.all([api('GET', API), CoachingAdmin.loadHintTypes()]).then(function (results) {
+            var data = results[0];
             if (seq !== state.seq) return null;
             state.experiments = Array.isArray(data.experiments) ? data.experiments.filter(function (e) {
                 return e && typeof e.key === 'string';

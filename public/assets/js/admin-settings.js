@@ -8,7 +8,7 @@
  * POST /coaching/admin/settings (save). Every value is inserted as text.
  */
 import {
-    api, el, clear, setText, pickLanguage, applyStrings, hintLabel, setPageState, showAlert, hideAlert,
+    api, el, clear, setText, pickLanguage, applyStrings, hintLabel, loadHintTypes, setPageState, showAlert, hideAlert,
     loadFailureKind
 } from './admin-common.js';
 
@@ -581,7 +581,7 @@ function blocked(kind) {
 
 function load() {
     setPageState(dom.main, dom.loading, 'loading');
-    return api('GET', API).then((data) => {
+    return Promise.all([api('GET', API), loadHintTypes()]).then(([data]) => {
         state.data = data;
         buildForm(data.schema || {});
         fill(data);
