@@ -31,6 +31,8 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // JSON values, parser and writer: no dependencies, so the fuzzer and every layer share them.
+        .target(name: "JSON"),
         .target(
             name: "MariaDB",
             dependencies: ["CMariaDB", .product(name: "Logging", package: "swift-log")]
@@ -38,6 +40,7 @@ let package = Package(
         .target(
             name: "Coaching",
             dependencies: [
+                "JSON",
                 "MariaDB",
                 "CCurl",
                 .product(name: "Logging", package: "swift-log"),
@@ -50,6 +53,7 @@ let package = Package(
             name: "Experiments",
             dependencies: [
                 "Coaching",
+                "JSON",
                 "MariaDB",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -61,6 +65,7 @@ let package = Package(
                 "CFastCGI",
                 "Coaching",
                 "Experiments",
+                "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -68,8 +73,9 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
-        .testTarget(name: "CoachingTests", dependencies: ["Coaching"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"]),
-        .testTarget(name: "FCGIAppTests", dependencies: ["FCGIApp"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "CoachingTests", dependencies: ["Coaching", "JSON"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "JSON"]),
+        .testTarget(name: "FCGIAppTests", dependencies: ["FCGIApp", "JSON"]),
     ]
 )

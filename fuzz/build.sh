@@ -8,9 +8,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="$ROOT/.build/fuzz"
 SOURCES=(
-    Sources/Coaching/JSON/JSONParser.swift
-    Sources/Coaching/JSON/JSONValue.swift
-    Sources/Coaching/JSON/JSONWriter.swift
+    Sources/JSON/JSONParser.swift
+    Sources/JSON/JSONValue.swift
+    Sources/JSON/JSONWriter.swift
     Sources/Coaching/Settings/FieldProblem.swift
     Sources/Coaching/Reports/StatsPeriod.swift
     Sources/FCGIApp/HTTP/APIError.swift
@@ -25,7 +25,7 @@ SOURCES=(
 rm -rf "$OUT/src"
 mkdir -p "$OUT/src"
 for source in "${SOURCES[@]}"; do
-    sed -E '/^import (Coaching|MariaDB)$/d' "$ROOT/$source" >"$OUT/src/$(basename "$source")"
+    sed -E '/^import (Coaching|MariaDB|JSON)$/d' "$ROOT/$source" >"$OUT/src/$(basename "$source")"
 done
 # ld.gold warns about every ASan helper symbol it cannot export; keep that out of the output.
 if ! swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name RequestParsingFuzz \

@@ -1,6 +1,7 @@
 import Coaching
 import Foundation
 import XCTest
+import JSON
 @testable import FCGIApp
 
 /// Replays the inputs kept for the request-parsing fuzzer (fuzz/regressions, fuzz/corpus) through

@@ -1,3 +1,5 @@
+import JSON
+
 /// Checks an analyser's answer against the output contract before anything is saved or shown:
 /// `hint_type` one of the enabled types, `hint_text` 1–280 characters, 0–3 suggestions of at most
 /// 300 characters, control characters stripped. Model output is untrusted text.

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Mustache
+import JSON
 
 /// A prompt variant: a system and a user Mustache template, identified by the hash of their text so
 /// that hints and cache entries record exactly which wording produced them.

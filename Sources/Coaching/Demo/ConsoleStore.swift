@@ -1,4 +1,5 @@
 import MariaDB
+import JSON
 
 /// What the demo agent console reads and writes: the agent's assigned conversations, their
 /// transcripts, and the agent's replies (stored as `agent` messages, as the chat system would).

@@ -1,4 +1,5 @@
 import CCurl
+import JSON
 
 /// A blocking client for an OpenAI-compatible `POST /embeddings`, owned by one thread.
 ///

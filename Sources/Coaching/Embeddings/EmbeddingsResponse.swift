@@ -1,3 +1,5 @@
+import JSON
+
 /// The body of an OpenAI-compatible embeddings answer: `data[i].embedding` (a float array) for
 /// each input, put back in input order by `data[i].index`, and the billed tokens.
 public struct EmbeddingsResponse: Sendable, Equatable {

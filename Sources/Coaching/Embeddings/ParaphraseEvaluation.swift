@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// Measures the similarity cache's rule (reuse a hint when cosine ≥ a threshold) on a labelled
 /// paraphrase set: JSON Lines of `{"group":G,"lang":…,"text":…,"label":…}`, where the messages of a

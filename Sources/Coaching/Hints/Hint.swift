@@ -1,3 +1,5 @@
+import JSON
+
 /// One row of `realtime_coaching_hints` as the API shows it. Column types are fixed here once so
 /// that every route returns the same shapes (`suggestions` always an array, `cost` a number).
 public struct Hint: Sendable, Equatable {

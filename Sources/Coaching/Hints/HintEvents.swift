@@ -1,4 +1,5 @@
 import MariaDB
+import JSON
 
 /// The append-only history of what agents did with hints (`coaching_hint_events`).
 public struct HintEvents {

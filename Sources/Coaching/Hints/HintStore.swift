@@ -1,4 +1,5 @@
 import MariaDB
+import JSON
 
 /// Reads and agent actions on `realtime_coaching_hints`. Every statement carries the agent id, so a
 /// hint that belongs to someone else is simply not found.

@@ -1,3 +1,5 @@
+import JSON
+
 /// The seven situations a hint can name, with the labels agents see.
 public enum HintType: String, Sendable, CaseIterable {
     case objection

@@ -1,3 +1,5 @@
+import JSON
+
 /// What is sent to `POST {baseURL}/chat/completions`.
 public struct ChatCompletionRequest: Sendable {
     public var model: String

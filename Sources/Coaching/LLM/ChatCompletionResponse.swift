@@ -1,3 +1,5 @@
+import JSON
+
 /// A successful chat completion: the assistant's text and what the call cost in tokens and time.
 public struct ChatCompletionResponse: Sendable, Equatable {
     /// `choices[0].message.content`, as the model wrote it (not yet validated against any contract).

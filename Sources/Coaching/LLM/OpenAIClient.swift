@@ -1,4 +1,5 @@
 import Logging
+import JSON
 
 /// A client for any OpenAI-compatible `POST /chat/completions`, built on libcurl's multi interface:
 /// one thread drives every transfer, so hundreds of calls can be in flight without a thread each.

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// Measures the local analyser on a labelled set of customer messages (JSON Lines, one
 /// `{"id":N,"lang":"pt-BR"|"en","text":"…","label":"objection"|…|"none"}` per line), with every

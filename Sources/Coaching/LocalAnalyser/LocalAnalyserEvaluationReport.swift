@@ -1,3 +1,5 @@
+import JSON
+
 /// The scores of one evaluation run: per-type precision, recall and F1 ("none" is the negative
 /// class), macro-F1 over the seven types, accuracy over all messages, and the confusion matrix.
 extension LocalAnalyserEvaluation {

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// A multinomial logistic regression over `SituationFeatures` that picks the situation of a
 /// customer message (one of the seven types, or none). The weights are trained offline by

@@ -1,4 +1,5 @@
 import MariaDB
+import JSON
 
 /// What the pipeline did, for the admin stats page: hints per type, the outcome of every message
 /// finished in the period (SPEC §4.2), the share answered from the cache, analyses per minute over

@@ -1,4 +1,5 @@
 import MariaDB
+import JSON
 
 /// Aggregates over hints and their events for one agent (or all agents) in a period, computed in SQL.
 public struct CoachingStats {

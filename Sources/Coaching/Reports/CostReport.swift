@@ -1,4 +1,5 @@
 import MariaDB
+import JSON
 
 /// Daily LLM spend by model and variant, read from the rollup `coaching_cost_daily` (one row per
 /// day × model × variant, added to in the same transaction that settles each call, including calls

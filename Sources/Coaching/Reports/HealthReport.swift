@@ -1,4 +1,5 @@
 import MariaDB
+import JSON
 
 /// What `/coaching/health` reports. Unhealthy (503) when the database cannot be reached; degraded
 /// (still 200, `status: "degraded"`, with the `reasons`) when hints are late or poorer than they

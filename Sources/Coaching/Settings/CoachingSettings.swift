@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// The original `realtime_coaching` settings object (inside the `conversation_settings` row), with
 /// the original defaults. Values arrive from an admin UI that stored numbers and booleans in several

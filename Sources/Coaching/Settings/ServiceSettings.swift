@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// Settings this product adds. They live in their own `settings` row (`realtime_coaching_service`)
 /// because the original settings page rewrites the whole `conversation_settings` blob on save and

@@ -1,3 +1,5 @@
+import JSON
+
 /// A checked edit of the settings: the values to store (already normalised, in schema order) for the
 /// keys the admin sent, and what to do with the stored LLM key. Keys not sent are not here, so they
 /// keep their stored values.

@@ -1,3 +1,5 @@
+import JSON
+
 /// The settings rows as stored, whole: the `conversation_settings` JSON (with the original app's own
 /// keys, which this product must never drop), the `realtime_coaching_service` JSON, and whether an
 /// LLM key is stored. Edits are merged into these documents, not rebuilt from the typed settings, so

@@ -1,3 +1,5 @@
+import JSON
+
 /// One editable setting and the values it accepts. The admin API checks a change with it and serves
 /// it to the settings page, so the page's input constraints and the server's rules are one list and
 /// cannot drift apart.

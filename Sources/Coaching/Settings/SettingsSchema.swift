@@ -1,3 +1,5 @@
+import JSON
+
 /// Every setting an admin may change, in the order the settings page shows them. The ranges are the
 /// SPEC's (§5) where it names one and otherwise the bounds `CoachingSettings` / `ServiceSettings`
 /// clamp to when reading, so a value the page accepts is never silently changed on the way in.

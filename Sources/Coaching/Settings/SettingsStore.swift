@@ -1,5 +1,6 @@
 import Foundation
 import MariaDB
+import JSON
 
 /// Reads and writes the settings rows. The original keeps coaching settings under
 /// `realtime_coaching` inside the JSON of the `conversation_settings` row.

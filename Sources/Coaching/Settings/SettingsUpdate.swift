@@ -1,4 +1,5 @@
 import MariaDB
+import JSON
 
 /// An admin's edit of the settings, end to end: checked against the rows as they are, merged into
 /// them (keys this product does not know, including the original app's own, stay), and written in

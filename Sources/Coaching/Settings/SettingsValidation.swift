@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// Checks an admin's edit of the settings against `SettingsSchema` and turns it into a
 /// `SettingsChange`. Reading the stored rows is lenient (the original UI wrote numbers and booleans

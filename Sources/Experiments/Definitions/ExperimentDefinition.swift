@@ -1,4 +1,5 @@
 import Coaching
+import JSON
 
 /// One experiment as an admin writes it in `prompts/experiments/<key>.json`: which prompt variants
 /// compete, with which weights, against which control. Its running state (paused, concluded,

@@ -1,6 +1,7 @@
 import Coaching
 import Foundation
 import MariaDB
+import JSON
 
 /// A past conversation to replay through every variant: its dialogue in order. Read from a JSONL
 /// file (`{"id":…,"messages":[{"from":"customer"|"agent","text":…}]}` per line) or from the

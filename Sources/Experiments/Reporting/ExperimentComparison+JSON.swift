@@ -1,4 +1,5 @@
 import Coaching
+import JSON
 
 extension ExperimentComparison {
     /// The shape of `GET /coaching/admin/experiments/{key}` and `coaching experiments report --format json`.

@@ -1,6 +1,7 @@
 import Coaching
 import Crypto
 import Foundation
+import JSON
 
 /// HS256 JSON Web Tokens carrying `sub` (user id), `role` and `exp`. The host application mints
 /// them with the shared secret; `coaching token` mints them for demos and tests. Only HS256 is

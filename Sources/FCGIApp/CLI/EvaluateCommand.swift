@@ -1,6 +1,7 @@
 import ArgumentParser
 import Coaching
 import Foundation
+import JSON
 
 /// `coaching evaluate-local`: runs the built-in local analyser over a labelled set and prints
 /// per-type precision, recall and F1, macro-F1, accuracy and the confusion matrix — for the rules

@@ -2,6 +2,7 @@ import ArgumentParser
 import Coaching
 import Experiments
 import MariaDB
+import JSON
 
 /// `coaching experiments …`: the admin's view of A/B prompt experiments from a terminal.
 struct ExperimentsCommand: ParsableCommand {

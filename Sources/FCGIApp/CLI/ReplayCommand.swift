@@ -3,6 +3,7 @@ import Coaching
 import Experiments
 import Foundation
 import MariaDB
+import JSON
 
 /// `coaching experiments replay KEY`: past conversations through each variant of an experiment,
 /// before agents see any of them.

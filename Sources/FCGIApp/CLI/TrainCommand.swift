@@ -1,6 +1,7 @@
 import ArgumentParser
 import Coaching
 import Foundation
+import JSON
 
 /// `coaching train-local`: fits the local analyser's situation classifier on labelled JSONL files,
 /// with embeddings from the configured server, and writes the weights file the service loads.

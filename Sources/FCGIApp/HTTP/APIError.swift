@@ -1,4 +1,5 @@
 import Coaching
+import JSON
 
 /// Every failure a client can see, and the one place that turns each into a status and the SPEC's
 /// error JSON `{"success":false,"error":…,"code":…}`.

@@ -1,4 +1,5 @@
 import Coaching
+import JSON
 
 /// Typed reads of request fields from a JSON object or a decoded form. Forms carry only text, so
 /// numbers and booleans are also accepted in their text spellings. Every failure names the field.

@@ -1,4 +1,5 @@
 import Coaching
+import JSON
 
 /// `application/x-www-form-urlencoded` and query-string decoding, including PHP's bracket names
 /// (`a[b]=1`, `list[]=x`) because the host application's forms use them. The result is a JSON

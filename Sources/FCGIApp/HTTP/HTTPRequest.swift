@@ -1,4 +1,5 @@
 import Coaching
+import JSON
 
 /// A request as the FastCGI params describe it, copied out of libfcgi's memory before the request
 /// is finished. Header names are the CGI spellings (`HTTP_ORIGIN`).

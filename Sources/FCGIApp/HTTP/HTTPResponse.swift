@@ -1,4 +1,5 @@
 import Coaching
+import JSON
 
 /// A response ready to be written as a CGI reply (`Status:` line, headers, body).
 struct HTTPResponse: Sendable {

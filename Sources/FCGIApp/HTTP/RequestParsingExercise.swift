@@ -2,6 +2,7 @@ import Coaching
 
 #if canImport(Glibc)
 import Glibc
+import JSON
 #endif
 
 /// Feeds one arbitrary byte string to every parser that reads client input: the FastCGI params

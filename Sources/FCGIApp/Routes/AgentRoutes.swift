@@ -1,4 +1,5 @@
 import Coaching
+import JSON
 
 /// Handlers for the agent routes: reading one's hints and acting on them.
 enum AgentRoutes {

@@ -1,4 +1,5 @@
 import Coaching
+import JSON
 
 /// The original system's `/coaching/*` routes, answering with the shapes its UI reads.
 enum LegacyRoutes {

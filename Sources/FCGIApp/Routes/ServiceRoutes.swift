@@ -1,5 +1,6 @@
 import Coaching
 import MariaDB
+import JSON
 
 /// `POST /coaching/messages`: the chat application hands messages to coaching (one object or an
 /// array). Each item is answered on its own: accepted (and whether it was queued) or a clear error.

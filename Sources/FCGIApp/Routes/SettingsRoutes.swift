@@ -1,4 +1,5 @@
 import Coaching
+import JSON
 
 /// Admin routes for the settings (SPEC §5): read every setting with the rules it must follow, check
 /// an edit without saving it, and save it. Supervisors may read — the answer never holds a secret,

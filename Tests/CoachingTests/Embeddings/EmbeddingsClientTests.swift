@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import JSON
 @testable import Coaching
 
 /// The blocking embeddings client against a real HTTP server: a small Python standard-library server

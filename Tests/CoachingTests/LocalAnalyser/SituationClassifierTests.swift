@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import JSON
 @testable import Coaching
 
 final class SituationClassifierTests: XCTestCase {

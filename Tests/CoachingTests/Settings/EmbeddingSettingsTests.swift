@@ -1,4 +1,5 @@
 import XCTest
+import JSON
 @testable import Coaching
 
 /// The embeddings and similarity-cache settings: how `ServiceSettings` reads them (clamping or

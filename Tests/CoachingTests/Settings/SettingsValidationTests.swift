@@ -1,4 +1,5 @@
 import XCTest
+import JSON
 @testable import Coaching
 
 final class SettingsValidationTests: XCTestCase {

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import MariaDB
+import JSON
 
 /// The cache shared by every process (`realtime_coaching_cache`). The key separates everything that
 /// changes the answer (model, variant and template hash, enabled types, language); within that scope

@@ -1,4 +1,5 @@
 import MariaDB
+import JSON
 
 /// Saves a hint and the job's outcome in one transaction. `coaching_hint_messages` has the message
 /// id as primary key (read with a lock first), so a second hint for the same message is impossible

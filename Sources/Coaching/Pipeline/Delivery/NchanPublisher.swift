@@ -1,6 +1,7 @@
 import CCurl
 import Foundation
 import Logging
+import JSON
 
 /// Publishes saved hints to the agent's nchan channel (`agent-<id>`) through nginx's publisher,
 /// which listens on a unix socket only. One short blocking POST per hint (a local socket: well under

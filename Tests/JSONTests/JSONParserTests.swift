@@ -1,5 +1,5 @@
 import XCTest
-@testable import Coaching
+@testable import JSON
 
 final class JSONParserTests: XCTestCase {
     func testParsesNestedDocumentKeepingKeyOrder() throws {
