@@ -1,5 +1,5 @@
 /// What travels with an LLM call from submission until its result is recorded.
-struct PendingCall: @unchecked Sendable {
+struct PendingCall: Sendable {
     let job: QueueJob
     let subject: JobSubject
     let agentID: Int
