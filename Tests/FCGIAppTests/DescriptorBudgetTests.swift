@@ -6,8 +6,8 @@ final class DescriptorBudgetTests: XCTestCase {
         let configuration = try AppConfiguration(values: ["COACHING_THREADS": "4"])
         let budget = DescriptorBudget(configuration, serving: true)
         XCTAssertNoThrow(try budget.check())
-        // 32 reserve + 512 FastCGI + 4 request + 2 workers x 2 + 1 push + 200 LLM x 2.
-        XCTAssertEqual(budget.total, 32 + 512 + 4 + 4 + 1 + 400)
+        // 32 reserve + 384 FastCGI + 4 request + 2 workers x 2 + 1 push + 256 LLM x 2.
+        XCTAssertEqual(budget.total, 32 + 384 + 4 + 4 + 1 + 512)
     }
 
     func testTooManyConnectionsAreRefusedNamingTheParts() throws {

@@ -94,8 +94,8 @@ struct AppConfiguration: Sendable {
         sqlDirectory = values["COACHING_SQL_DIR"] ?? "sql"
         settingsMaxAge = .milliseconds(integer("COACHING_SETTINGS_MAX_AGE_MS", 1000, 0...2000))
         workerThreads = integer("COACHING_WORKER_THREADS", 2, 0...64)
-        fastCGIConnections = integer("COACHING_FASTCGI_CONNECTIONS", 512, 8...900)
-        llmConnections = integer("COACHING_LLM_CONNECTIONS", 200, 1...450)
+        fastCGIConnections = integer("COACHING_FASTCGI_CONNECTIONS", 384, 8...900)
+        llmConnections = integer("COACHING_LLM_CONNECTIONS", 256, 1...450)
         promptsDirectory = values["COACHING_PROMPTS_DIR"] ?? "prompts"
         openAIKey = (values["COACHING_OPENAI_API_KEY"] ?? values["OPENAI_API_KEY"]).flatMap { $0.isEmpty ? nil : $0 }
         leaseSeconds = integer("COACHING_LEASE_SECONDS", 30, 3...3600)

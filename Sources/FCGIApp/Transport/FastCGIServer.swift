@@ -31,7 +31,7 @@ final class FastCGIServer: @unchecked Sendable {
     private let stopping = ManagedAtomicFlag()
     private let finished = DispatchGroup()
 
-    init(socketPath: String, threadCount: Int, maxConnections: Int = 512, bodyLimit: Int, router: Router, metrics: ServiceMetrics? = nil,
+    init(socketPath: String, threadCount: Int, maxConnections: Int = 384, bodyLimit: Int, router: Router, metrics: ServiceMetrics? = nil,
          logger: Logger, makeContext: @escaping @Sendable () -> RequestContext) {
         self.socketPath = socketPath
         self.threadCount = threadCount

@@ -31,7 +31,7 @@ public final class AnalysisWorker: Sendable {
         public init(workerID: String, threads: Int = 2, batchSize: Int = 2, leaseSeconds: Int = 120,
                     pollInterval: Double = 0.1, maxInFlight: Int = 512,
                     database: MariaDBConfiguration, apiKey: String?, classifier: SituationClassifier? = nil,
-                    embeddingsKey: String? = nil, llmConnections: Int = 200) {
+                    embeddingsKey: String? = nil, llmConnections: Int = 256) {
             self.workerID = workerID
             self.threads = threads
             self.batchSize = batchSize
