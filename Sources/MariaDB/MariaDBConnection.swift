@@ -183,21 +183,25 @@ public final class MariaDBConnection {
         return .statement(code: code, sqlState: state, message: message)
     }
 
-    private func error(from statement: UnsafeMutablePointer<MYSQL_STMT>, sql: String) -> MariaDBError {
+    /// The statement's error, without side effects: the statement may still be in use (its result
+    /// is freed by the caller's `defer`), so closing it is left to `discard(after:sql:)`.
+    private func error(from statement: UnsafeMutablePointer<MYSQL_STMT>) -> MariaDBError {
         let code = mysql_stmt_errno(statement)
         let message = String(cString: mysql_stmt_error(statement))
-        if MariaDBError.isConnectionLoss(code) {
-            if let handle {
-                mysql_close(handle)
-            }
+        if MariaDBError.isConnectionLoss(code) { return .connectionLost(code: code, message: message) }
+        return .statement(code: code, sqlState: String(cString: mysql_stmt_sqlstate(statement)), message: message)
+    }
+
+    /// After a failed statement has been let go: a lost session is closed with every statement; a
+    /// failed statement may be left unusable, so it is prepared afresh next time.
+    private func discard(after failure: MariaDBError, sql: String) {
+        if case .connectionLost = failure {
+            if let handle { mysql_close(handle) }
             handle = nil
             statements.removeAll()
-            return .connectionLost(code: code, message: message)
+        } else {
+            statements.remove(sql)
         }
-        let state = String(cString: mysql_stmt_sqlstate(statement))
-        // A failed statement may be left in an unusable state; prepare it afresh next time.
-        statements.remove(sql)
-        return .statement(code: code, sqlState: state, message: message)
     }
 
     private func prepared(_ sql: String) throws -> UnsafeMutablePointer<MYSQL_STMT> {
@@ -205,8 +209,9 @@ public final class MariaDBConnection {
         let handle = try liveHandle()
         guard let statement = mysql_stmt_init(handle) else { throw error(from: handle) }
         if mysql_stmt_prepare(statement, sql, UInt(sql.utf8.count)) != 0 {
-            let failure = error(from: statement, sql: sql)
+            let failure = error(from: statement)
             if case .connectionLost = failure {} else { mysql_stmt_close(statement) }
+            discard(after: failure, sql: sql)
             throw failure
         }
         var updateMaxLength: my_bool = 1
@@ -224,6 +229,17 @@ public final class MariaDBConnection {
 
     private func run(_ sql: String, _ parameters: [SQLValue]) throws -> Outcome {
         let statement = try prepared(sql)
+        do {
+            return try execute(statement, sql, parameters)
+        } catch let failure as MariaDBError {
+            // Here, after `execute`'s defers have freed the statement's result.
+            discard(after: failure, sql: sql)
+            throw failure
+        }
+    }
+
+    private func execute(_ statement: UnsafeMutablePointer<MYSQL_STMT>, _ sql: String,
+                         _ parameters: [SQLValue]) throws -> Outcome {
         let expected = Int(mysql_stmt_param_count(statement))
         guard expected == parameters.count else {
             throw MariaDBError.statement(code: 0, sqlState: "HY000",
@@ -232,9 +248,9 @@ public final class MariaDBConnection {
         let binder = ParameterBinder(parameters)
         defer { binder.release() }
         if !parameters.isEmpty {
-            if mysql_stmt_bind_param(statement, binder.binds) != 0 { throw error(from: statement, sql: sql) }
+            if mysql_stmt_bind_param(statement, binder.binds) != 0 { throw error(from: statement) }
         }
-        if mysql_stmt_execute(statement) != 0 { throw error(from: statement, sql: sql) }
+        if mysql_stmt_execute(statement) != 0 { throw error(from: statement) }
 
         var outcome = Outcome()
         guard let metadata = mysql_stmt_result_metadata(statement) else {
@@ -243,19 +259,19 @@ public final class MariaDBConnection {
             return outcome
         }
         defer { mysql_free_result(metadata) }
-        if mysql_stmt_store_result(statement) != 0 { throw error(from: statement, sql: sql) }
+        if mysql_stmt_store_result(statement) != 0 { throw error(from: statement) }
         defer { mysql_stmt_free_result(statement) }
         let columnCount = Int(mysql_num_fields(metadata))
         let fields = mysql_fetch_fields(metadata)!
         var capacities = (0..<columnCount).map { max(Int(fields[$0].max_length) + 1, 64) }
         let reader = ResultReader(capacities: capacities)
         defer { reader.release() }
-        if mysql_stmt_bind_result(statement, reader.binds) != 0 { throw error(from: statement, sql: sql) }
+        if mysql_stmt_bind_result(statement, reader.binds) != 0 { throw error(from: statement) }
 
         while true {
             let status = mysql_stmt_fetch(statement)
             if status == MYSQL_NO_DATA { break }
-            if status == 1 { throw error(from: statement, sql: sql) }
+            if status == 1 { throw error(from: statement) }
             var values = [String?](repeating: nil, count: columnCount)
             for column in 0..<columnCount {
                 if reader.isNull[column] != 0 { continue }
@@ -284,7 +300,7 @@ public final class MariaDBConnection {
         return try withUnsafeMutablePointer(to: &realLength) { lengthPointer in
             bind.length = lengthPointer
             if mysql_stmt_fetch_column(statement, &bind, UInt32(column), 0) != 0 {
-                throw error(from: statement, sql: sql)
+                throw error(from: statement)
             }
             let bytes = UnsafeRawBufferPointer(start: buffer, count: min(Int(lengthPointer.pointee), length))
             return String(decoding: bytes, as: UTF8.self)

@@ -70,8 +70,12 @@ final class ConnectionLoop: @unchecked Sendable {
     private func acceptPending() {
         defer { _ = coaching_epoll_rearm(epollFD, listenFD) }
         for _ in 0..<64 {
-            // At the budget's limit, further connections wait in the backlog until one closes.
-            guard connections.open() else { return }
+            // At the budget's limit, further connections wait in the backlog until one closes; the
+            // listening socket stays readable meanwhile, so pause instead of spinning on it.
+            guard connections.open() else {
+                usleep(10_000)
+                return
+            }
             let fd = accept(listenFD, nil, nil)
             if fd < 0 {
                 connections.closed()

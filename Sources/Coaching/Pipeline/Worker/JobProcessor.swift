@@ -167,9 +167,8 @@ final class JobProcessor: Sendable {
             return false
         }
         for attempt in 0..<4 {
-            var facts = try Triage.Facts.read(for: job, subject: subject, coaching: coaching, service: service,
-                                              connection: connection, claim: claim)
-            if attempt == 3 { facts.laterQueueID = nil }
+            let facts = try Triage.Facts.read(for: job, subject: subject, coaching: coaching, service: service,
+                                              connection: connection, claim: claim, lookingForLater: attempt < 3)
             switch Triage.decide(triaged, facts: facts, coaching: coaching, service: service) {
             case .filter(let reason):
                 try claim.finish(job, outcome: .filtered(reason))

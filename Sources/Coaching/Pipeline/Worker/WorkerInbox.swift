@@ -67,7 +67,7 @@ final class WorkerInbox: @unchecked Sendable {
     /// Sleeps up to `seconds` unless a result or a wake arrives first.
     func idle(upTo seconds: Double) {
         condition.lock()
-        if completions.isEmpty && !woken && !stopping { _ = condition.wait(until: Date().addingTimeInterval(seconds)) }
+        if completions.isEmpty && !woken { _ = condition.wait(until: Date().addingTimeInterval(seconds)) }
         woken = false
         condition.unlock()
     }
