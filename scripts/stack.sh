@@ -15,20 +15,26 @@
 #                                         default the stack's port + 1) on the same MariaDB, under
 #                                         .runtime/PROFILE/peer/, as a second host would run them
 #   scripts/stack.sh peer-down PROFILE    stop them (`down` does too)
+#   scripts/stack.sh redis-up PROFILE     start a private Redis and put nchan's channels in it, for
+#                                         this stack's nginx and its peer's (re-rendered, reloaded)
+#   scripts/stack.sh redis-down PROFILE   channels back in nginx's memory; Redis stopped (`down` too)
+#   scripts/stack.sh restart-redis PROFILE  stop and start Redis (nchan reconnects by itself)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 COMMAND="${1:-}"
 PROFILE="${2:-dev}"
 RT="$ROOT/.runtime/$PROFILE"
+# Present while the profile's nchan keeps its channels in Redis; read when nginx configs are rendered.
+REDIS_MARK="$RT/nchan-redis"
 
 case "$PROFILE" in
     dev)  HTTP_PORT="${COACHING_PORT:-8080}"; DB_PORT="${COACHING_DB_PORT_DEV:-3307}"
-          EMB_PORT="${COACHING_EMBEDDINGS_PORT:-8090}" ;;
+          EMB_PORT="${COACHING_EMBEDDINGS_PORT:-8090}"; REDIS_PORT="${COACHING_REDIS_PORT:-6390}" ;;
     test) HTTP_PORT="${COACHING_TEST_PORT:-18080}"; DB_PORT="${COACHING_TEST_DB_PORT:-3317}"
-          EMB_PORT="${COACHING_TEST_EMBEDDINGS_PORT:-18090}" ;;
+          EMB_PORT="${COACHING_TEST_EMBEDDINGS_PORT:-18090}"; REDIS_PORT="${COACHING_TEST_REDIS_PORT:-16390}" ;;
     bench) HTTP_PORT="${COACHING_BENCH_PORT:-28080}"; DB_PORT="${COACHING_BENCH_DB_PORT:-3327}"
-           EMB_PORT="${COACHING_BENCH_EMBEDDINGS_PORT:-28090}" ;;
+           EMB_PORT="${COACHING_BENCH_EMBEDDINGS_PORT:-28090}"; REDIS_PORT="${COACHING_BENCH_REDIS_PORT:-26390}" ;;
     *) echo "unknown profile $PROFILE (dev, test or bench)" >&2; exit 2 ;;
 esac
 PEER_PORT="${COACHING_PEER_PORT:-$((HTTP_PORT + 1))}"
@@ -45,7 +51,8 @@ EMB_URL="http://127.0.0.1:$EMB_PORT/v1"
 log() { echo "[stack:$PROFILE] $*" >&2; }
 
 APT_PACKAGES=(mariadb-server mariadb-client nginx libnginx-mod-nchan libfcgi-dev libmariadb-dev
-              libcurl4-openssl-dev pkg-config curl wrk python3 python3-venv openssl chromium fonts-dejavu-core libjs-chart.js)
+              libcurl4-openssl-dev pkg-config curl wrk python3 python3-venv openssl chromium fonts-dejavu-core libjs-chart.js
+              redis-server)
 
 deps() {
     local missing=()
@@ -290,9 +297,15 @@ render() {
             user_directive="user root root;"
         fi
     fi
+    local redis_upstream="" redis_pass=""
+    if [ -f "$REDIS_MARK" ]; then
+        redis_upstream="    upstream coaching_nchan_redis {\n        nchan_redis_server redis:\/\/127.0.0.1:$REDIS_PORT;\n    }"
+        redis_pass="            nchan_redis_pass coaching_nchan_redis;"
+    fi
     sed -e "s#@RUNTIME@#$RT#g" -e "s#@HTTP_PORT@#$HTTP_PORT#g" -e "s#@APP_SOCKET@#$RT/coaching.sock#g" \
         -e "s#@PUBLIC_ROOT@#$ROOT/public#g" -e "s#@NCHAN_MODULE@#$nchan#g" \
-        -e "s#@USER_DIRECTIVE@#$user_directive#g" -e "s#@NGINX_BODY_LIMIT@#2m#g" "$template" >"$target"
+        -e "s#@USER_DIRECTIVE@#$user_directive#g" -e "s#@NGINX_BODY_LIMIT@#2m#g" \
+        -e "s#^@NCHAN_REDIS_UPSTREAM@\$#$redis_upstream#" -e "s#^@NCHAN_REDIS_PASS@\$#$redis_pass#" "$template" >"$target"
 }
 
 nginx_start() {
@@ -302,8 +315,15 @@ nginx_start() {
     render "$ROOT/nginx/fastcgi-coaching.conf.template" "$RT/fastcgi-coaching.conf"
     render "$ROOT/nginx/security-headers.conf.template" "$RT/security-headers.conf"
     if [ -f "$RT/nginx.pid" ] && kill -0 "$(cat "$RT/nginx.pid")" 2>/dev/null; then
-        nginx -c "$RT/nginx.conf" -p "$RT" -s reload 2>>"$RT/nginx-error.log"
-        return 0
+        # nchan 1.3.6 with its channels in Redis: workers started by a reload crash (signal 11)
+        # in a loop, so such an nginx is restarted instead (its subscribers reconnect).
+        if [ -f "$REDIS_MARK" ] || grep -q nchan_redis_pass "$RT/nginx.conf.running" 2>/dev/null; then
+            nginx_stop
+        else
+            nginx -c "$RT/nginx.conf" -p "$RT" -s reload 2>>"$RT/nginx-error.log"
+            cp "$RT/nginx.conf" "$RT/nginx.conf.running"
+            return 0
+        fi
     fi
     # The publisher's socket lives in a directory only the app's user (and nginx's root master,
     # which creates it) can enter: nginx makes the socket itself world-writable.
@@ -313,6 +333,7 @@ nginx_start() {
     rm -f "$RT/publish/nchan-publish.sock"
     nginx -c "$RT/nginx.conf" -p "$RT" -t >/dev/null 2>"$RT/nginx-test.log" || { cat "$RT/nginx-test.log" >&2; return 1; }
     nginx -c "$RT/nginx.conf" -p "$RT"
+    cp "$RT/nginx.conf" "$RT/nginx.conf.running"
     for _ in $(seq 1 40); do
         curl -fsS -o /dev/null "http://127.0.0.1:$HTTP_PORT/static-probe" && return 0
         sleep 0.25
@@ -331,6 +352,37 @@ nginx_stop() {
         kill -0 "$pid" 2>/dev/null && kill -TERM "$pid"
     fi
     rm -f "$RT/nginx.pid"
+}
+
+# A private Redis for nchan (loopback, no persistence: channels only buffer recent hints; the hints
+# table stays the source of truth and clients poll after a reconnect).
+redis_is_up() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; }
+
+redis_start() {
+    redis_is_up && return 0
+    mkdir -p "$RT"
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
+        --pidfile "$RT/redis.pid" --logfile "$RT/redis.log" --dir "$RT" >/dev/null
+    for _ in $(seq 1 40); do redis_is_up && return 0; sleep 0.25; done
+    log "Redis did not answer on port $REDIS_PORT (see $RT/redis.log)"
+    return 1
+}
+
+redis_stop() {
+    [ -f "$RT/redis.pid" ] || return 0
+    local pid
+    pid="$(cat "$RT/redis.pid" 2>/dev/null || true)"
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid"
+        for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    fi
+    rm -f "$RT/redis.pid"
+}
+
+# Re-renders and reloads this stack's nginx and its peer's, after nchan's storage changed.
+nginx_reload_all() {
+    if [ -f "$RT/nginx.pid" ]; then nginx_start; fi
+    if [ -f "$RT/peer/nginx.pid" ]; then (RT="$RT/peer"; HTTP_PORT="$PEER_PORT"; nginx_start); fi
 }
 
 # The peer runs the same functions with RT pointing at its own directory: its own FastCGI socket,
@@ -387,6 +439,8 @@ case "$COMMAND" in
         app_stop
         embeddings_stop
         db_stop
+        redis_stop
+        rm -f "$REDIS_MARK"
         log "down"
         ;;
     restart-db)
@@ -405,6 +459,22 @@ case "$COMMAND" in
     start-embeddings) embeddings_start ;;
     peer-up) peer_up ;;
     peer-down) peer_down ;;
+    redis-up)
+        redis_start
+        touch "$REDIS_MARK"
+        nginx_reload_all
+        log "nchan channels in Redis at 127.0.0.1:$REDIS_PORT"
+        ;;
+    redis-down)
+        rm -f "$REDIS_MARK"
+        nginx_reload_all
+        redis_stop
+        log "nchan channels in nginx's memory; Redis stopped"
+        ;;
+    restart-redis)
+        redis_stop
+        redis_start
+        ;;
     migrate) migrate ;;
     env) cat "$RT/stack.env" ;;
     *) sed -n '2,/^set -euo pipefail/{/^#/p}' "$0"; exit 2 ;;
