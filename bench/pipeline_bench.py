@@ -40,7 +40,7 @@ EFFICIENCY_SETS = {
     "eval": [EVAL_SET],
     "holdout": [ROOT / "eval" / "local-analyser-holdout.jsonl", ROOT / "eval" / "local-analyser-holdout-2.jsonl"],
 }
-RESULTS_MD = ROOT / "bench" / "results-pipeline.md"
+RESULTS_MD = Path(os.environ.get("RESULTS_MD", ROOT / "bench" / "results-pipeline.md"))
 
 AGENT_FIRST, AGENTS = 900001, 200
 # Conversation ranges, one per purpose (all deleted at the end).
@@ -1743,7 +1743,7 @@ def write_report(out: Path, results: dict, meta: dict) -> None:
     if notes.exists():
         md += ["## Observations", "", notes.read_text(encoding="utf-8").strip(), ""]
     RESULTS_MD.write_text("\n".join(md) + "\n", encoding="utf-8")
-    log(f"wrote {RESULTS_MD.relative_to(ROOT)}")
+    log(f"wrote {RESULTS_MD}")
 
 
 # ---------------------------------------------------------------------------------------------
