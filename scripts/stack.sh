@@ -103,16 +103,20 @@ db_start() {
     return 1
 }
 
-db_stop() {
-    [ -f "$RT/mariadb.pid" ] || return 0
+# SIGTERM to the process in pid file $1, waiting up to $2 quarter-seconds for it to leave; the pid
+# file is removed either way.
+stop_pid_file() {
+    [ -f "$1" ] || return 0
     local pid
-    pid="$(cat "$RT/mariadb.pid" 2>/dev/null || true)"
+    pid="$(cat "$1" 2>/dev/null || true)"
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
         kill -TERM "$pid"
-        for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+        for _ in $(seq 1 "$2"); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
     fi
-    rm -f "$RT/mariadb.pid"
+    rm -f "$1"
 }
+
+db_stop() { stop_pid_file "$RT/mariadb.pid" 120; }
 
 db_prepare() {
     local password
@@ -368,16 +372,7 @@ redis_start() {
     return 1
 }
 
-redis_stop() {
-    [ -f "$RT/redis.pid" ] || return 0
-    local pid
-    pid="$(cat "$RT/redis.pid" 2>/dev/null || true)"
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-        kill -TERM "$pid"
-        for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    fi
-    rm -f "$RT/redis.pid"
-}
+redis_stop() { stop_pid_file "$RT/redis.pid" 40; }
 
 # Re-renders and reloads this stack's nginx and its peer's, after nchan's storage changed.
 nginx_reload_all() {

@@ -159,87 +159,43 @@ final class EmbeddingsClientTests: XCTestCase {
     }
 }
 
-private struct ServerFailure: Error, CustomStringConvertible {
-    let description: String
-}
-
 /// A throwaway OpenAI-compatible embeddings server in Python's standard library. Path scenarios:
 /// `/ok/…` answers one vector per input (`[position + 1, len(text), 0.5]`, listed in reverse order),
 /// `/status/N/…` answers N, `/sleep/MS/…` answers like `ok` after MS ms, `/notjson/…` sends an
 /// unreadable 200. Every request is written (method, path, headers, parsed body) to a file first.
 private final class EmbeddingsTestServer {
-    let port: Int
-    private let process: Process
+    private let server: PythonTestServer
     private let recordPath: String
 
-    private init(process: Process, port: Int, recordPath: String) {
-        self.process = process
-        self.port = port
+    var port: Int { server.port }
+
+    private init(server: PythonTestServer, recordPath: String) {
+        self.server = server
         self.recordPath = recordPath
     }
 
-    /// python3 is always present where these tests run: a missing one fails the test, not skips it.
     static func start() throws -> EmbeddingsTestServer {
         let recordPath = FileManager.default.temporaryDirectory
             .appendingPathComponent("embeddings-request-\(UUID().uuidString).json").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-u", "-c", script, recordPath]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            throw ServerFailure(description: "python3 could not be started for the embeddings HTTP tests: \(error)")
-        }
-        var line: [UInt8] = []
-        while true {
-            let byte = output.fileHandleForReading.readData(ofLength: 1)
-            guard let first = byte.first else { break }
-            if first == UInt8(ascii: "\n") { break }
-            line.append(first)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-            process.terminate()
-            throw ServerFailure(description: "the Python embeddings test server did not start")
-        }
-        return EmbeddingsTestServer(process: process, port: port, recordPath: recordPath)
+        return EmbeddingsTestServer(server: try PythonTestServer.start(script: script, arguments: [recordPath]),
+                                    recordPath: recordPath)
     }
 
     func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        server.stop()
         try? FileManager.default.removeItem(atPath: recordPath)
     }
 
     /// The last request the server received; throws when it received none.
     func lastRequest() throws -> JSONValue {
         guard let data = FileManager.default.contents(atPath: recordPath) else {
-            throw ServerFailure(description: "the server recorded no request")
+            throw TestServerError("the server recorded no request")
         }
         return try JSONParser.parse([UInt8](data))
     }
 
-    /// A port nothing listens on (bound, then released).
     static func unusedPort() throws -> Int {
-        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socketFD >= 0 else { throw ServerFailure(description: "no socket") }
-        defer { close(socketFD) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
-                bind(socketFD, generic, length) == 0 && getsockname(socketFD, generic, &length) == 0
-            }
-        }
-        guard bound else { throw ServerFailure(description: "could not find a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        try PythonTestServer.unusedPort()
     }
 
     private static let script = #"""

@@ -6,7 +6,7 @@ import JSON
 /// The client against a real HTTP server: a small Python standard-library server started per test,
 /// whose behaviour is chosen by the first segments of the base URL's path.
 final class OpenAIClientTests: XCTestCase {
-    private var server: ScriptedLLMServer!
+    private var server: PythonTestServer!
 
     override func setUpWithError() throws {
         server = try ScriptedLLMServer.start()
@@ -307,65 +307,13 @@ private final class CompletionCollector: @unchecked Sendable {
 /// `/status/N/…` always answers N, `/hang/…` never answers, `/sleep/MS/…` answers after MS ms,
 /// `/big/…` and `/bigstream/…` send 2.5 MiB (with and without Content-Length), `/notjson/…` and
 /// `/nochoices/…` send unusable 200s.
-private final class ScriptedLLMServer {
-    let port: Int
-    private let process: Process
-
-    private init(process: Process, port: Int) {
-        self.process = process
-        self.port = port
+private enum ScriptedLLMServer {
+    static func start() throws -> PythonTestServer {
+        try PythonTestServer.start(script: script)
     }
 
-    static func start() throws -> ScriptedLLMServer {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-u", "-c", script]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            throw TestServerError("python3 is needed for the HTTP tests (it is on every machine of this project): \(error)")
-        }
-        var line: [UInt8] = []
-        while true {
-            let byte = output.fileHandleForReading.readData(ofLength: 1)
-            guard let first = byte.first else { break }
-            if first == UInt8(ascii: "\n") { break }
-            line.append(first)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-            process.terminate()
-            throw TestServerError("the Python test server did not start")
-        }
-        return ScriptedLLMServer(process: process, port: port)
-    }
-
-    func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
-    }
-
-    /// A port nothing listens on (bound, then released).
     static func unusedPort() throws -> Int {
-        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socketFD >= 0 else { throw TestServerError("no socket") }
-        defer { close(socketFD) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
-                bind(socketFD, generic, length) == 0 && getsockname(socketFD, generic, &length) == 0
-            }
-        }
-        guard bound else { throw TestServerError("could not find a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        try PythonTestServer.unusedPort()
     }
 
     private static let script = #"""
@@ -458,10 +406,4 @@ server = Server(("127.0.0.1", 0), Handler)
 print(server.server_address[1], flush=True)
 server.serve_forever()
 """#
-}
-
-/// Setting up the local test server failed: the test fails (it is never skipped).
-struct TestServerError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -96,13 +96,14 @@ final class JobProcessor: Sendable {
                                              enabledTypes: coaching.enabledHintTypes, language: service.language)
             scope = cacheScope
             let similar = service.similarityCache ? try? embedding().get() : nil
-            let entry = try HintCache(connection: connection).lookup(
+            let cache = HintCache(connection: connection)
+            let entry = try cache.lookup(
                 messages: input.messages, context: input.context, scope: cacheScope,
                 threshold: coaching.cacheSimilarityThreshold,
                 embedding: similar.map { ($0.0, $0.1, service.similarityMinCosine) })
             PipelineMetrics.cacheLookup(hit: entry != nil)
             if let entry {
-                try HintCache(connection: connection).recordHit(entry)
+                try cache.recordHit(entry)
                 guard entry.output.hasHint else { try claim.finish(job, outcome: .noHint); return }
                 let draft = HintWriter.Draft(output: entry.output, modelUsed: entry.modelUsed ?? coaching.model,
                                              tokensUsed: 0, cost: 0, latencyMilliseconds: 0, source: "cache", prompt: prompt)
