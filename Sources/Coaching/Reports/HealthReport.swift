@@ -24,6 +24,10 @@ public struct HealthReport: Sendable {
     public var daySpent: Double?
     public var hourCap: Double?
     public var dayCap: Double?
+    /// The read replica as this request thread sees it: nil when none is configured, else `ok`,
+    /// `lagging` or `unreachable` (polls then read the primary), with its estimated lag.
+    public var replica: String?
+    public var replicaLagSeconds: Double?
 
     /// A message waiting longer than this is a backlog (SPEC: a hint within about two seconds).
     public static let backlogSeconds = 60
@@ -45,6 +49,7 @@ public struct HealthReport: Sendable {
         }
         if let hourSpent, let hourCap, hourSpent >= hourCap { reasons.append("hourly_cost_cap_reached") }
         if let daySpent, let dayCap, daySpent >= dayCap { reasons.append("daily_cost_cap_reached") }
+        if let replica, replica != "ok" { reasons.append("replica_" + replica) }
         return reasons
     }
 
@@ -113,6 +118,10 @@ public struct HealthReport: Sendable {
                 ("hour_cap", hourCap.map(JSONValue.double) ?? .null),
                 ("day_spent", daySpent.map(JSONValue.double) ?? .null),
                 ("day_cap", dayCap.map(JSONValue.double) ?? .null),
+            ])),
+            ("replica", .object([
+                ("status", .string(replica ?? "off")),
+                ("lag_seconds", replicaLagSeconds.map(JSONValue.double) ?? .null),
             ])),
             ("reasons", .array(degradedReasons.map(JSONValue.string))),
         ])

@@ -9,6 +9,11 @@ import MariaDB
 /// `make run` writes, so `coaching token` run from the project root uses the running stack's secret).
 struct AppConfiguration: Sendable {
     var database: MariaDBConfiguration
+    /// A read replica of `database` for the poll route (`COACHING_DB_REPLICA_HOST` or `_SOCKET`);
+    /// its account needs only SELECT. Nil: every read goes to the primary.
+    var replica: MariaDBConfiguration?
+    /// Above this estimated lag the replica is skipped and polls read the primary.
+    var replicaMaxLagSeconds: Double
     var socketPath: String
     var requestThreads: Int
     var jwtSecret: String
@@ -82,6 +87,20 @@ struct AppConfiguration: Sendable {
             socket: values["COACHING_DB_SOCKET"].flatMap { $0.isEmpty ? nil : $0 },
             timeZone: timeZone
         )
+        let replicaHost = values["COACHING_DB_REPLICA_HOST"].flatMap { $0.isEmpty ? nil : $0 }
+        let replicaSocket = values["COACHING_DB_REPLICA_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
+        if replicaHost != nil || replicaSocket != nil {
+            var replica = database
+            replica.host = replicaHost ?? database.host
+            replica.port = UInt32(integer("COACHING_DB_REPLICA_PORT", Int(database.port), 1...65535))
+            replica.socket = replicaSocket
+            replica.user = values["COACHING_DB_REPLICA_USER"] ?? database.user
+            replica.password = values["COACHING_DB_REPLICA_PASSWORD"] ?? database.password
+            self.replica = replica
+        } else {
+            replica = nil
+        }
+        replicaMaxLagSeconds = Double(integer("COACHING_DB_REPLICA_MAX_LAG_SECONDS", 10, 1...3600))
         socketPath = values["COACHING_SOCKET"] ?? ".runtime/dev/coaching.sock"
         // Requests are short (a cached poll, a one-row write), so one thread per core keeps the cores
         // busy without the context switches of more threads; a database on another host adds

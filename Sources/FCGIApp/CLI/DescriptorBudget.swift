@@ -24,6 +24,10 @@ struct DescriptorBudget: Equatable {
                               descriptors: configuration.fastCGIConnections))
             parts.append(Part(name: "request threads' database connections (COACHING_THREADS)",
                               descriptors: configuration.requestThreads))
+            if configuration.replica != nil {
+                parts.append(Part(name: "request threads' read-replica connections (COACHING_THREADS)",
+                                  descriptors: configuration.requestThreads))
+            }
         }
         if configuration.workerThreads > 0 {
             parts.append(Part(name: "worker threads' database and embeddings connections (COACHING_WORKER_THREADS x 2)",

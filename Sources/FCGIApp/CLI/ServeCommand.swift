@@ -38,6 +38,7 @@ struct ServeCommand: ParsableCommand {
         let authenticator = Authenticator(secret: configuration.jwtSecret, cookieName: configuration.cookieName,
                                           trustNginxIdentity: configuration.trustNginxIdentity)
         let pollCache = PendingHintsCache()
+        let replicaPollCache = PendingHintsCache()
         let frozen = configuration
         let prompts = try PromptCatalog(directory: configuration.promptsDirectory)
         let worker = configuration.workerThreads > 0
@@ -52,7 +53,7 @@ struct ServeCommand: ParsableCommand {
             logger: logger
         ) {
             RequestContext(configuration: frozen, settingsProvider: settingsProvider, authenticator: authenticator,
-                           prompts: prompts, pollCache: pollCache, metrics: metrics, messagesQueued: { worker?.wake() },
+                           prompts: prompts, pollCache: pollCache, replicaPollCache: replicaPollCache, metrics: metrics, messagesQueued: { worker?.wake() },
                            logger: Logger(label: "coaching.request"))
         }
         try worker?.start()

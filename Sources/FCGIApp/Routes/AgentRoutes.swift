@@ -28,17 +28,20 @@ enum AgentRoutes {
         guard seconds > 0 else { throw APIError.badRequest("seconds must be a positive integer", field: "seconds") }
         seconds = min(seconds, HintStore.maxPendingSeconds)
         let agentID = try principal.agentScope(requested: query.optionalPositiveID("agent_id"))
-        let connection = try context.database()
         let key = PendingHintsCache.Key(agentID: agentID, conversationID: conversationID, seconds: seconds)
         let language = settings.service.language
-        let body = try context.pollCache.answer(for: key, variant: language, connection: connection) {
-            try HintStore(connection: connection).pending(agentID: agentID, conversationID: conversationID, seconds: seconds)
-        } encode: { hints in
-            JSONWriter.bytes(.object([
-                ("success", .bool(true)),
-                ("enabled", .bool(true)),
-                ("hints", .array(hints.map { $0.json(language: language, includeMessageBody: true) })),
-            ]))
+        // The change feed and the hints are read on the same server, so the cache never keeps an
+        // answer older than the feed it was checked against.
+        let body = try context.readingReplica { connection, pollCache in
+            try pollCache.answer(for: key, variant: language, connection: connection) {
+                try HintStore(connection: connection).pending(agentID: agentID, conversationID: conversationID, seconds: seconds)
+            } encode: { hints in
+                JSONWriter.bytes(.object([
+                    ("success", .bool(true)),
+                    ("enabled", .bool(true)),
+                    ("hints", .array(hints.map { $0.json(language: language, includeMessageBody: true) })),
+                ]))
+            }
         }
         return .jsonBody(body)
     }
@@ -84,7 +87,7 @@ enum AgentRoutes {
 
     static func markViewed(hintID: Int, principal: Principal, context: RequestContext) throws -> HTTPResponse {
         let viewedAt = try HintStore(connection: context.database()).markViewed(id: hintID, agentID: Caller.agentID(principal))
-        context.pollCache.noteLocalWrite(agentID: try Caller.agentID(principal))
+        context.notePollWrite(agentID: try Caller.agentID(principal))
         return .json(.object([("success", .bool(true)), ("viewed_at", .string(viewedAt))]))
     }
 
@@ -110,7 +113,7 @@ enum AgentRoutes {
         let reason = try body.string("reason")
         try HintStore(connection: context.database())
             .setFeedback(id: hintID, agentID: Caller.agentID(principal), feedback: feedback, reason: reason)
-        context.pollCache.noteLocalWrite(agentID: try Caller.agentID(principal))
+        context.notePollWrite(agentID: try Caller.agentID(principal))
         return .json(.object([("success", .bool(true)), ("feedback", .string(feedback.rawValue))]))
     }
 
@@ -122,7 +125,7 @@ enum AgentRoutes {
         }
         let text = try HintStore(connection: context.database())
             .useSuggestion(id: parameters.id(), agentID: Caller.agentID(principal), index: index)
-        context.pollCache.noteLocalWrite(agentID: try Caller.agentID(principal))
+        context.notePollWrite(agentID: try Caller.agentID(principal))
         return .json(.object([("success", .bool(true)), ("suggestion", .string(text))]))
     }
 

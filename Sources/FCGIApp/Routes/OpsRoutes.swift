@@ -25,6 +25,10 @@ enum OpsRoutes {
             if let daySpent = report.daySpent { metrics.set("coaching_budget_spent_usd", daySpent, dimensions: [("window", "day")]) }
         }
         metrics.set("coaching_degraded", report.isDegraded ? 1 : 0)
+        if let replica = report.replica {
+            metrics.set("coaching_replica_usable", replica == "ok" ? 1 : 0)
+            if let lag = report.replicaLagSeconds { metrics.set("coaching_replica_lag_seconds", lag) }
+        }
         if let socket = context.configuration.nchanPublishSocket,
            let subscribers = NchanPublisher(socketPath: socket).subscriberCount() {
             metrics.set("coaching_push_subscribers", Double(subscribers))
@@ -42,6 +46,10 @@ enum OpsRoutes {
                              connection: connection)
             report.embeddingsBaseURL = settings.service.embeddingsBaseURL
             report.embeddingsModel = settings.service.embeddingsModel
+        }
+        if let replica = context.replica {
+            report.replica = replica.currentState().rawValue
+            report.replicaLagSeconds = replica.lagSeconds
         }
         return report
     }
