@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import insert_row, mint_token, stack_script, wait_until
+from conftest import Database, insert_row, mint_token, stack_script, wait_until
 
 SERVICE_KEY = "realtime_coaching_service"
 API_KEY_KEY = "openai_api_key"
@@ -295,6 +295,53 @@ def test_watched_messages_table_queues_new_customer_messages(pipeline, factory):
     agent, conversation, message = scene(factory, content=OBJECTION)
     assert pipeline.outcome(message) == "hint"
     assert pipeline.rows(message)[0]["source"] == "watch"
+
+
+def test_with_the_listener_and_the_watcher_both_on_a_message_is_queued_once(pipeline, factory):
+    """A fresh install runs the watcher beside the original listener: the listener's row, written
+    with the message, is the message's only queue row (the watcher claims the message for it).
+    The 2 s debounce keeps the listener's row unclaimed while the watcher passes over the message."""
+    pipeline.configure("local", realtime={"queue_processing_delay": 2})
+    time.sleep(1.5)
+    agent = factory.agent()
+    conversation = factory.conversation(agent.id)
+    message = factory.message(conversation, content=OBJECTION, age_seconds=0)
+    pipeline.listener_insert(message, conversation, agent.id)
+    assert pipeline.outcome(message) == "hint"
+    time.sleep(1.5)  # a watcher pass that would queue it again has run by now
+    rows = pipeline.rows(message)
+    assert len(rows) == 1 and rows[0]["source"] == "listener", rows
+    intake = pipeline.db.one("SELECT queue_id FROM coaching_message_intake WHERE message_id = %s", (message,))
+    assert intake["queue_id"] == rows[0]["id"]
+
+
+def test_the_watcher_queues_a_message_whose_insert_committed_after_a_later_one(pipeline, factory, db):
+    """Ids are handed out at insert time and rows become visible at commit: the watcher must not
+    skip a message whose transaction commits after the cursor has moved past its id."""
+    pipeline.configure("local", watch_messages_table=True)
+    time.sleep(1.5)
+    agent = factory.agent()
+    slow_conversation = factory.conversation(agent.id)
+    fast_conversation = factory.conversation(agent.id)
+    slow = Database(db.params, db.time_zone)
+    connection = slow.connect()
+    try:
+        connection.autocommit(False)
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO messages (conversation_id, sender_type, content, message_type)"
+                           " VALUES (%s, 'contact', %s, 'text')", (slow_conversation, OBJECTION))
+            late = cursor.lastrowid
+        factory.message_ids.append(late)
+        early = factory.message(fast_conversation, content=OBJECTION, age_seconds=0)
+        assert early > late
+        assert pipeline.outcome(early) == "hint"
+        cursor_position = db.one("SELECT position FROM coaching_cursors WHERE name = 'messages'")["position"]
+        assert cursor_position >= early, "the cursor moved past the uncommitted message"
+        connection.commit()
+    finally:
+        slow.close()
+    assert pipeline.outcome(late) == "hint"
+    assert len(pipeline.rows(late)) == 1 and pipeline.rows(late)[0]["source"] == "watch"
 
 
 # --------------------------------------------------------------------------- filters

@@ -28,8 +28,10 @@ public struct ServiceSettings: Sendable, Equatable {
     public var budgetFallback = BudgetFallback.local
     /// Run the local analyser first and skip the LLM when it finds no situation.
     public var prefilter = false
-    /// Door 3: queue customer messages found in the `messages` table.
-    public var watchMessagesTable = false
+    /// Door 3: queue customer messages found in the `messages` table. On by default, so channels
+    /// that never call a listener or the API are coached too; the intake table de-duplicates it
+    /// with the other doors, and it starts at the table's end, so turning it on replays no history.
+    public var watchMessagesTable = true
     public var maxMessageAgeSeconds = 600
     public var typingDeferMaxSeconds = 30
     public var typingFreshSeconds = 15

@@ -228,11 +228,18 @@ public struct MessageIntake {
     /// moves in the same transaction as the intake rows, so a crash repeats nothing and skips nothing;
     /// its row lock lets one process at a time read a range.
     ///
+    /// Ids are given out when a row is inserted but become visible when its transaction commits, so
+    /// a message can appear below the cursor after the cursor has passed it. Each pass therefore
+    /// also looks again at the last `lateCommitIDs` ids below the cursor that were created within
+    /// `lateCommitSeconds`; the intake table's key makes the second look queue only what was missed.
+    ///
     /// The range is queued with set-based statements, a few per batch rather than a few per message:
     /// the intake rows are claimed first (`INSERT IGNORE`, so a message another door already took is
     /// skipped, and a door racing for one waits on this transaction's row lock), then one queue row
-    /// per claimed message, then the claims are pointed at their queue rows.
-    /// Returns how many `messages` rows were read (a full batch means more may be waiting).
+    /// per claimed message, then the claims are pointed at their queue rows. A message the original
+    /// listener already queued (its row is registered only when a worker claims it) is claimed for
+    /// that row, so running both doors, as a fresh install does, never queues a message twice.
+    /// Returns how many new `messages` rows were read (a full batch means more may be waiting).
     @discardableResult
     public func watchMessagesTable(batch: Int, delay: Double) throws -> Int {
         try connection.transaction {
@@ -242,11 +249,16 @@ public struct MessageIntake {
             let range = try connection.query("""
                 SELECT COUNT(*), MAX(id) FROM (SELECT id FROM messages WHERE id > ? ORDER BY id LIMIT ?) AS batch
                 """, [.int(cursor), .int(batch)]).first
-            guard let read = range?.int(0), read > 0, let last = range?.int(1) else { return 0 }
+            let read = range?.int(0) ?? 0
+            let last = read > 0 ? range?.int(1) ?? cursor : cursor
+            let from = max(0, cursor - Self.lateCommitIDs)
             let claimed = try connection.execute("""
                 INSERT IGNORE INTO coaching_message_intake (message_id, queue_id)
-                SELECT id, 0 FROM messages WHERE id > ? AND id <= ? AND sender_type = 'contact'
-                """, [.int(cursor), .int(last)]).affectedRows
+                SELECT m.id, COALESCE((SELECT MIN(q.id) FROM coaching_queue q WHERE q.message_id = m.id), 0)
+                FROM messages m
+                WHERE m.id > ? AND m.id <= ? AND m.sender_type = 'contact'
+                  AND (m.id > ? OR m.created_at >= NOW() - INTERVAL ? SECOND)
+                """, [.int(from), .int(last), .int(cursor), .int(Self.lateCommitSeconds)]).affectedRows
             if claimed > 0 {
                 let queued = try connection.execute("""
                     INSERT INTO coaching_queue (message_id, conversation_id, agent_id, status, source, enqueued_at, available_at)
@@ -257,18 +269,24 @@ public struct MessageIntake {
                     LEFT JOIN conversations c ON c.id = m.conversation_id
                     WHERE i.message_id > ? AND i.message_id <= ? AND i.queue_id = 0
                     ORDER BY m.id
-                    """, [.text(Door.watch.rawValue), .int(Int(delay * 1_000_000)), .int(cursor), .int(last)])
+                    """, [.text(Door.watch.rawValue), .int(Int(delay * 1_000_000)), .int(from), .int(last)])
                 try connection.execute("""
                     UPDATE coaching_message_intake i
                     JOIN coaching_queue q ON q.message_id = i.message_id AND q.id >= ? AND q.source = ?
                     SET i.queue_id = q.id
                     WHERE i.message_id > ? AND i.message_id <= ? AND i.queue_id = 0
-                    """, [.int(queued.lastInsertID), .text(Door.watch.rawValue), .int(cursor), .int(last)])
+                    """, [.int(queued.lastInsertID), .text(Door.watch.rawValue), .int(from), .int(last)])
             }
-            try connection.execute("UPDATE coaching_cursors SET position = ? WHERE name = 'messages'", [.int(last)])
+            if read > 0 {
+                try connection.execute("UPDATE coaching_cursors SET position = ? WHERE name = 'messages'", [.int(last)])
+            }
             return read
         }
     }
+
+    /// How far below the cursor, in ids and in age, each pass looks for rows committed late.
+    static let lateCommitIDs = 1000
+    static let lateCommitSeconds = 30
 
     /// Starts the watcher at the current end of the table, so enabling it does not replay history.
     public func initialiseWatchCursorAtEnd() throws {
