@@ -13,12 +13,20 @@
 #   scripts/stack.sh start-embeddings PROFILE    start (or reuse) it alone; waits for GET /health
 #   scripts/stack.sh peer-up PROFILE      a second app process and nginx (port COACHING_PEER_PORT,
 #                                         default the stack's port + 1) on the same MariaDB, under
-#                                         .runtime/PROFILE/peer/, as a second host would run them
-#   scripts/stack.sh peer-down PROFILE    stop them (`down` does too)
+#                                         .runtime/PROFILE/peer/, as a second host would run them;
+#                                         with COACHING_PEER_NETNS=NAME, inside that network
+#                                         namespace (made, with a veth pair to this host) where the
+#                                         machine allows it, else on loopback; the peer's stack.env
+#                                         says which (COACHING_PEER_ISOLATION=netns|loopback)
+#   scripts/stack.sh peer-down PROFILE    stop them, and remove the peer's namespace (`down` does too)
 #   scripts/stack.sh redis-up PROFILE     start a private Redis and put nchan's channels in it, for
 #                                         this stack's nginx and its peer's (re-rendered, reloaded)
 #   scripts/stack.sh redis-down PROFILE   channels back in nginx's memory; Redis stopped (`down` too)
 #   scripts/stack.sh restart-redis PROFILE  stop and start Redis (nchan reconnects by itself)
+#   scripts/stack.sh replica-up PROFILE   a MariaDB read replica of the stack's database (binary log
+#                                         turned on in the primary, restarted if needed); the apps
+#                                         are restarted to read the poll route from it
+#   scripts/stack.sh replica-down PROFILE the apps back on the primary alone; replica stopped
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,6 +46,19 @@ case "$PROFILE" in
     *) echo "unknown profile $PROFILE (dev, test or bench)" >&2; exit 2 ;;
 esac
 PEER_PORT="${COACHING_PEER_PORT:-$((HTTP_PORT + 1))}"
+# A peer in its own network namespace reaches this host through a veth pair on a private /30, one
+# per profile so that two profiles' peers can run at once: this host's side is .1, the peer's .2.
+PEER_NETNS="${COACHING_PEER_NETNS:-}"
+case "$PROFILE" in dev) NETNS_NET=4 ;; test) NETNS_NET=0 ;; bench) NETNS_NET=8 ;; esac
+NETNS_HOST_ADDR="10.231.0.$((NETNS_NET + 1))"
+NETNS_PEER_ADDR="10.231.0.$((NETNS_NET + 2))"
+VETH_HOST="vcoach-$PROFILE"
+VETH_PEER="vcoachp-$PROFILE"
+# Where the functions below act: this host's namespace, nginx on loopback, Redis on loopback.
+# The peer's functions run with these changed (see as_peer).
+NETNS=""
+LISTEN_ADDR=127.0.0.1
+REDIS_HOST=127.0.0.1
 BIN="${COACHING_BIN:-$ROOT/.build/release/coaching}"
 BODY_LIMIT=1048576
 DB_NAME=coaching
@@ -76,31 +97,40 @@ deps() {
 
 mysqld_bin() { command -v mariadbd || echo /usr/sbin/mariadbd; }
 
-db_is_up() { mariadb-admin --no-defaults --socket="$RT/mysql.sock" -uroot ping >/dev/null 2>&1; }
+db_is_up() { mariadb_answers "$RT"; }
 
-db_start() {
-    mkdir -p "$RT"
-    if db_is_up; then return 0; fi
-    local run_user
+mariadb_answers() { mariadb-admin --no-defaults --socket="$1/mysql.sock" -uroot ping >/dev/null 2>&1; }
+
+# A private mariadbd with its data in $1/mysql and its socket, pid file and log beside it, on port
+# $2; further arguments are extra server options. Returns once it answers.
+mariadb_start() {
+    local dir="$1" port="$2" run_user
+    shift 2
+    mkdir -p "$dir"
+    if mariadb_answers "$dir"; then return 0; fi
     run_user="$(id -un)"
-    if [ ! -d "$RT/mysql/mysql" ]; then
-        log "initialising MariaDB data directory"
-        mariadb-install-db --no-defaults --datadir="$RT/mysql" --user="$run_user" \
-            --auth-root-authentication-method=socket --skip-test-db >"$RT/mariadb-install.log" 2>&1
+    if [ ! -d "$dir/mysql/mysql" ]; then
+        log "initialising a MariaDB data directory in $dir"
+        mariadb-install-db --no-defaults --datadir="$dir/mysql" --user="$run_user" \
+            --auth-root-authentication-method=socket --skip-test-db >"$dir/mariadb-install.log" 2>&1
     fi
-    "$(mysqld_bin)" --no-defaults --datadir="$RT/mysql" --socket="$RT/mysql.sock" \
-        --port="$DB_PORT" --bind-address=127.0.0.1 --pid-file="$RT/mariadb.pid" \
-        --log-error="$RT/mariadb.log" --user="$run_user" \
+    "$(mysqld_bin)" --no-defaults --datadir="$dir/mysql" --socket="$dir/mysql.sock" \
+        --port="$port" --bind-address=127.0.0.1 --pid-file="$dir/mariadb.pid" \
+        --log-error="$dir/mariadb.log" --user="$run_user" \
         --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
-        --innodb-buffer-pool-size=512M --innodb-flush-log-at-trx-commit=2 \
-        --max-connections=1000 --skip-name-resolve >/dev/null 2>&1 &
+        --innodb-flush-log-at-trx-commit=2 --skip-name-resolve "$@" >/dev/null 2>&1 &
     for _ in $(seq 1 120); do
-        db_is_up && return 0
+        mariadb_answers "$dir" && return 0
         sleep 0.25
     done
-    log "MariaDB did not start; see $RT/mariadb.log"
-    tail -20 "$RT/mariadb.log" >&2 || true
+    log "MariaDB did not start; see $dir/mariadb.log"
+    tail -20 "$dir/mariadb.log" >&2 || true
     return 1
+}
+
+# shellcheck disable=SC2046 # the binary-log options are separate words
+db_start() {
+    mariadb_start "$RT" "$DB_PORT" --innodb-buffer-pool-size=512M --max-connections=1000 $(db_binlog_options)
 }
 
 # SIGTERM to the process in pid file $1, waiting up to $2 quarter-seconds for it to leave; the pid
@@ -122,6 +152,7 @@ db_prepare() {
     local password
     password="$(cat "$RT/db-password")"
     mariadb --no-defaults --socket="$RT/mysql.sock" -uroot <<SQL
+SET sql_log_bin = 0;
 CREATE DATABASE IF NOT EXISTS \`$DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 CREATE USER IF NOT EXISTS '$DB_USER'@'localhost' IDENTIFIED BY '$password';
 CREATE USER IF NOT EXISTS '$DB_USER'@'127.0.0.1' IDENTIFIED BY '$password';
@@ -167,6 +198,7 @@ COACHING_CLASSIFIER_FILE=$ROOT/analyser/situation-classifier.json
 COACHING_NCHAN_PUBLISH_SOCKET=$RT/publish/nchan-publish.sock
 COACHING_LEASE_SECONDS=$([ "$PROFILE" = test ] && echo 5 || echo 30)
 ENV
+    replica_env_lines >>"$RT/coaching.env"
     chmod 600 "$RT/coaching.env"
     {
         cat "$RT/coaching.env"
@@ -184,7 +216,10 @@ app_start() {
     [ -x "$BIN" ] || { log "missing binary $BIN (build first)"; return 1; }
     if [ -f "$RT/app.pid" ] && kill -0 "$(cat "$RT/app.pid")" 2>/dev/null; then return 0; fi
     rm -f "$RT/coaching.sock"
-    COACHING_ENV_FILE="$RT/coaching.env" nohup "$BIN" serve >>"$RT/app.log" 2>&1 &
+    local in_netns=()
+    [ -z "$NETNS" ] || in_netns=(ip netns exec "$NETNS")
+    # `ip netns exec` execs the command, so $! is the app's own pid.
+    COACHING_ENV_FILE="$RT/coaching.env" nohup "${in_netns[@]}" "$BIN" serve >>"$RT/app.log" 2>&1 &
     echo $! >"$RT/app.pid"
     for _ in $(seq 1 80); do
         [ -S "$RT/coaching.sock" ] && return 0
@@ -303,10 +338,11 @@ render() {
     fi
     local redis_upstream="" redis_pass=""
     if [ -f "$REDIS_MARK" ]; then
-        redis_upstream="    upstream coaching_nchan_redis {\n        nchan_redis_server redis:\/\/127.0.0.1:$REDIS_PORT;\n    }"
+        redis_upstream="    upstream coaching_nchan_redis {\n        nchan_redis_server redis:\/\/$REDIS_HOST:$REDIS_PORT;\n    }"
         redis_pass="            nchan_redis_pass coaching_nchan_redis;"
     fi
-    sed -e "s#@RUNTIME@#$RT#g" -e "s#@HTTP_PORT@#$HTTP_PORT#g" -e "s#@APP_SOCKET@#$RT/coaching.sock#g" \
+    sed -e "s#@RUNTIME@#$RT#g" -e "s#@LISTEN_ADDR@#$LISTEN_ADDR#g" -e "s#@HTTP_PORT@#$HTTP_PORT#g" \
+        -e "s#@APP_SOCKET@#$RT/coaching.sock#g" \
         -e "s#@PUBLIC_ROOT@#$ROOT/public#g" -e "s#@NCHAN_MODULE@#$nchan#g" \
         -e "s#@USER_DIRECTIVE@#$user_directive#g" -e "s#@NGINX_BODY_LIMIT@#2m#g" \
         -e "s#^@NCHAN_REDIS_UPSTREAM@\$#$redis_upstream#" -e "s#^@NCHAN_REDIS_PASS@\$#$redis_pass#" "$template" >"$target"
@@ -335,14 +371,17 @@ nginx_start() {
     chmod 700 "$RT/publish"
     # A socket file left by an nginx that was killed (not stopped) would make the bind fail.
     rm -f "$RT/publish/nchan-publish.sock"
-    nginx -c "$RT/nginx.conf" -p "$RT" -t >/dev/null 2>"$RT/nginx-test.log" || { cat "$RT/nginx-test.log" >&2; return 1; }
-    nginx -c "$RT/nginx.conf" -p "$RT"
+    local in_netns=()
+    [ -z "$NETNS" ] || in_netns=(ip netns exec "$NETNS")
+    "${in_netns[@]}" nginx -c "$RT/nginx.conf" -p "$RT" -t >/dev/null 2>"$RT/nginx-test.log" ||
+        { cat "$RT/nginx-test.log" >&2; return 1; }
+    "${in_netns[@]}" nginx -c "$RT/nginx.conf" -p "$RT"
     cp "$RT/nginx.conf" "$RT/nginx.conf.running"
     for _ in $(seq 1 40); do
-        curl -fsS -o /dev/null "http://127.0.0.1:$HTTP_PORT/static-probe" && return 0
+        curl -fsS -o /dev/null "http://$LISTEN_ADDR:$HTTP_PORT/static-probe" && return 0
         sleep 0.25
     done
-    log "nginx did not answer on port $HTTP_PORT"
+    log "nginx did not answer on $LISTEN_ADDR:$HTTP_PORT"
     return 1
 }
 
@@ -359,14 +398,26 @@ nginx_stop() {
 }
 
 # A private Redis for nchan (loopback, no persistence: channels only buffer recent hints; the hints
-# table stays the source of truth and clients poll after a reconnect).
+# table stays the source of truth and clients poll after a reconnect). While a peer runs in its own
+# network namespace, Redis also listens on this host's end of the veth pair, the one address of this
+# host the peer can route to; nothing beyond the two namespaces reaches that /30. Protected mode
+# would refuse the peer's connections (no password, not loopback), so it is off.
 redis_is_up() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; }
+
+redis_bind_addresses() {
+    if ip -4 -o addr show dev "$VETH_HOST" 2>/dev/null | grep -q " $NETNS_HOST_ADDR/"; then
+        echo "127.0.0.1 $NETNS_HOST_ADDR"
+    else
+        echo 127.0.0.1
+    fi
+}
 
 redis_start() {
     redis_is_up && return 0
     mkdir -p "$RT"
-    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
-        --pidfile "$RT/redis.pid" --logfile "$RT/redis.log" --dir "$RT" >/dev/null
+    # shellcheck disable=SC2046 # one word per address
+    redis-server --port "$REDIS_PORT" --bind $(redis_bind_addresses) --protected-mode no --save "" \
+        --appendonly no --daemonize yes --pidfile "$RT/redis.pid" --logfile "$RT/redis.log" --dir "$RT" >/dev/null
     for _ in $(seq 1 40); do redis_is_up && return 0; sleep 0.25; done
     log "Redis did not answer on port $REDIS_PORT (see $RT/redis.log)"
     return 1
@@ -374,19 +425,83 @@ redis_start() {
 
 redis_stop() { stop_pid_file "$RT/redis.pid" 40; }
 
+# A running Redis follows the veth address as the peer's namespace comes and goes.
+redis_rebind() {
+    redis_is_up || return 0
+    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" CONFIG SET bind "$(redis_bind_addresses)" >/dev/null ||
+        log "Redis kept its addresses; restart it (restart-redis $PROFILE) to follow the peer's namespace"
+}
+
 # Re-renders and reloads this stack's nginx and its peer's, after nchan's storage changed.
 nginx_reload_all() {
     if [ -f "$RT/nginx.pid" ]; then nginx_start; fi
-    if [ -f "$RT/peer/nginx.pid" ]; then (RT="$RT/peer"; HTTP_PORT="$PEER_PORT"; nginx_start); fi
+    if [ -f "$RT/peer/nginx.pid" ]; then as_peer nginx_start; fi
 }
 
 # The peer runs the same functions with RT pointing at its own directory: its own FastCGI socket,
-# worker id, nchan publisher, nginx pid and logs; the database and secrets are the stack's.
+# worker id, nchan publisher, nginx pid and logs; the database and secrets are the stack's. A peer in
+# a network namespace (named in peer/netns) also runs its processes there, listens on its end of the
+# veth pair and reaches Redis on this host's end; MariaDB, the app's FastCGI socket and the nchan
+# publisher are unix sockets, which work across network namespaces.
+as_peer() {
+    (
+        RT="$RT/peer"
+        HTTP_PORT="$PEER_PORT"
+        if [ -s "$RT/netns" ]; then
+            NETNS="$(cat "$RT/netns")"
+            LISTEN_ADDR="$NETNS_PEER_ADDR"
+            REDIS_HOST="$NETNS_HOST_ADDR"
+        fi
+        "$@"
+    )
+}
+
+# The namespace $1 with a veth pair to this host, addressed and up; on failure (no `ip`, no
+# CAP_SYS_ADMIN, ...) nothing is left behind.
+netns_create() {
+    command -v ip >/dev/null 2>&1 || return 1
+    ip netns add "$1" 2>/dev/null || return 1
+    if ip link add "$VETH_HOST" type veth peer name "$VETH_PEER" netns "$1" &&
+        ip addr add "$NETNS_HOST_ADDR/30" dev "$VETH_HOST" && ip link set "$VETH_HOST" up &&
+        ip -n "$1" addr add "$NETNS_PEER_ADDR/30" dev "$VETH_PEER" && ip -n "$1" link set "$VETH_PEER" up &&
+        ip -n "$1" link set lo up; then
+        return 0
+    fi
+    netns_remove "$1"
+    return 1
+}
+
+netns_remove() {
+    ip link del "$VETH_HOST" 2>/dev/null || true
+    ip netns del "$1" 2>/dev/null || true
+}
+
+netns_linked() { ip -n "$1" -4 -o addr show dev "$VETH_PEER" 2>/dev/null | grep -q " $NETNS_PEER_ADDR/"; }
+
+# Puts the peer where COACHING_PEER_NETNS asks: its own namespace (kept if it is already there),
+# else loopback. A peer running with the other isolation is stopped first, so it starts again in
+# the right place. Where namespaces are not allowed the peer falls back to loopback.
+peer_isolate() {
+    local mark="$RT/peer/netns" current=""
+    current="$(cat "$mark" 2>/dev/null || true)"
+    if [ -n "$PEER_NETNS" ] && [ "$current" = "$PEER_NETNS" ] && netns_linked "$PEER_NETNS"; then return 0; fi
+    if [ -n "$current" ] || [ -n "$PEER_NETNS" ]; then peer_down; fi
+    [ -n "$PEER_NETNS" ] || return 0
+    netns_remove "$PEER_NETNS"
+    if netns_create "$PEER_NETNS"; then
+        echo "$PEER_NETNS" >"$mark"
+        redis_rebind
+    else
+        log "cannot make network namespace $PEER_NETNS (needs ip and CAP_SYS_ADMIN); the peer runs on loopback"
+    fi
+}
+
 peer_up() {
     [ -f "$RT/coaching.env" ] || { log "start the stack first (up $PROFILE)"; return 1; }
     local peer="$RT/peer"
     mkdir -p "$peer"
     chmod 711 "$peer"
+    peer_isolate
     grep -v -E '^COACHING_(SOCKET|NCHAN_PUBLISH_SOCKET|WORKER_ID)=' "$RT/coaching.env" >"$peer/coaching.env"
     {
         echo "COACHING_SOCKET=$peer/coaching.sock"
@@ -394,21 +509,34 @@ peer_up() {
         echo "COACHING_WORKER_ID=peer-$PROFILE-$$"
     } >>"$peer/coaching.env"
     chmod 600 "$peer/coaching.env"
-    (RT="$peer"; HTTP_PORT="$PEER_PORT"; app_start && nginx_start) || return 1
+    { as_peer app_start && as_peer nginx_start; } || return 1
+    local base_url="http://127.0.0.1:$PEER_PORT" isolation=loopback
+    if [ -s "$peer/netns" ]; then base_url="http://$NETNS_PEER_ADDR:$PEER_PORT"; isolation=netns; fi
     {
         grep -v -E '^COACHING_(BASE_URL|RUNTIME)=' "$RT/stack.env"
-        echo "COACHING_BASE_URL=http://127.0.0.1:$PEER_PORT"
+        echo "COACHING_BASE_URL=$base_url"
         echo "COACHING_RUNTIME=$peer"
         echo "COACHING_PEER_OF=$RT"
+        echo "COACHING_PEER_ISOLATION=$isolation"
     } >"$peer/stack.env"
     chmod 600 "$peer/stack.env"
-    log "peer up: http://127.0.0.1:$PEER_PORT"
+    log "peer up ($isolation): $base_url"
 }
 
 peer_down() {
     [ -d "$RT/peer" ] || return 0
-    (RT="$RT/peer"; nginx_stop; app_stop)
+    as_peer nginx_stop
+    as_peer app_stop
+    if [ -s "$RT/peer/netns" ]; then
+        netns_remove "$(cat "$RT/peer/netns")"
+        rm -f "$RT/peer/netns"
+        redis_rebind
+    fi
 }
+
+# MariaDB read replica for the poll route: replica-up, replica-down, db_binlog_options.
+# shellcheck source=scripts/stack-replica.sh
+source "$ROOT/scripts/stack-replica.sh"
 
 migrate() {
     COACHING_ENV_FILE="$RT/coaching.env" "$BIN" migrate
@@ -433,9 +561,10 @@ case "$COMMAND" in
         nginx_stop
         app_stop
         embeddings_stop
+        replica_stop
         db_stop
         redis_stop
-        rm -f "$REDIS_MARK"
+        rm -f "$REDIS_MARK" "$REPLICA_MARK"
         log "down"
         ;;
     restart-db)
@@ -458,7 +587,7 @@ case "$COMMAND" in
         redis_start
         touch "$REDIS_MARK"
         nginx_reload_all
-        log "nchan channels in Redis at 127.0.0.1:$REDIS_PORT"
+        log "nchan channels in Redis at $(redis_bind_addresses | tr ' ' ','), port $REDIS_PORT"
         ;;
     redis-down)
         rm -f "$REDIS_MARK"
@@ -470,6 +599,8 @@ case "$COMMAND" in
         redis_stop
         redis_start
         ;;
+    replica-up) replica_up ;;
+    replica-down) replica_down ;;
     migrate) migrate ;;
     env) cat "$RT/stack.env" ;;
     *) sed -n '2,/^set -euo pipefail/{/^#/p}' "$0"; exit 2 ;;

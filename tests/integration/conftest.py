@@ -182,14 +182,18 @@ def stack() -> Stack:
 
 
 def stack_script(stack, *args, env=None):
-    """Runs scripts/stack.sh for the test profile of this stack: its binary and ports come from the
-    stack description (never the defaults, which may belong to another stack), plus ``env``."""
+    """Runs scripts/stack.sh for this stack's profile: its binary and ports come from the stack
+    description (never the defaults, which may belong to another stack), plus ``env``."""
+    profile = stack.env.get("COACHING_PROFILE", "test")
+    port_keys = {"dev": ("COACHING_PORT", "COACHING_DB_PORT_DEV"),
+                 "test": ("COACHING_TEST_PORT", "COACHING_TEST_DB_PORT"),
+                 "bench": ("COACHING_BENCH_PORT", "COACHING_BENCH_DB_PORT")}[profile]
     full = dict(os.environ)
     full["COACHING_BIN"] = stack.env["COACHING_BIN"]
-    full["COACHING_TEST_PORT"] = str(urlsplit(stack.base_url).port)
-    full["COACHING_TEST_DB_PORT"] = stack.env["COACHING_DB_PORT"]
+    full[port_keys[0]] = str(urlsplit(stack.base_url).port)
+    full[port_keys[1]] = stack.env["COACHING_DB_PORT"]
     full.update(env or {})
-    proc = subprocess.run(["bash", str(Path(stack.env["COACHING_ROOT"]) / "scripts" / "stack.sh"), *args, "test"],
+    proc = subprocess.run(["bash", str(Path(stack.env["COACHING_ROOT"]) / "scripts" / "stack.sh"), *args, profile],
                           capture_output=True, text=True, timeout=300, env=full)
     assert proc.returncode == 0, "stack.sh %s failed:\n%s\n%s" % (" ".join(args), proc.stdout, proc.stderr)
 

@@ -23,18 +23,25 @@ from test_pipeline import OBJECTION, fake_llm, pipeline  # noqa: F401 (fixtures)
 from test_pipeline_invariants import calls_in_any_window
 
 
-@pytest.fixture(scope="module")
-def peer(stack):
+@contextmanager
+def peer_host(stack, env=None):
+    """The second host on the stack's port + 1 while the block runs: on loopback, so it reaches the
+    fake LLM, unless ``env`` names a network namespace for it (COACHING_PEER_NETNS, see stack.sh)."""
     port = urlsplit(stack.base_url).port + 1
-    stack_script(stack, "peer-up", env={"COACHING_PEER_PORT": str(port)})
-    env = parse_env_file(Path(stack.env["COACHING_RUNTIME"]) / "peer" / "stack.env")
-    host = Stack(env)
+    stack_script(stack, "peer-up", env=dict({"COACHING_PEER_NETNS": ""}, **(env or {}), COACHING_PEER_PORT=str(port)))
     try:
+        host = Stack(parse_env_file(Path(stack.env["COACHING_RUNTIME"]) / "peer" / "stack.env"))
         wait_until(lambda: requests.get(host.base_url + "/coaching/health", timeout=5).status_code == 200,
                    timeout=20, message="the peer host to answer")
         yield host
     finally:
         stack_script(stack, "peer-down")
+
+
+@pytest.fixture(scope="module")
+def peer(stack):
+    with peer_host(stack) as host:
+        yield host
 
 
 def pid_of(host):
