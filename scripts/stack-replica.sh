@@ -13,10 +13,10 @@ REPLICA_MARK="$RT/db-replica"
 db_root() { mariadb --no-defaults --socket="$RT/mysql.sock" -uroot "$@"; }
 replica_root() { mariadb --no-defaults --socket="$REPLICA_RT/mysql.sock" -uroot "$@"; }
 
-# Extra mariadbd options for the primary.
+# The primary's options while it keeps a binary log: the deployment's file, with this stack's paths.
 db_binlog_options() {
     [ -f "$BINLOG_MARK" ] || return 0
-    echo "--server-id=1 --log-bin=$RT/mysql/binlog --binlog-format=ROW --expire-logs-days=1"
+    echo "--defaults-file=$ROOT/deploy/mariadb/60-coaching-primary.cnf --log-bin=$RT/mysql/binlog"
 }
 
 # The apps' settings for the replica (appended to coaching.env files while it is in use).
@@ -27,8 +27,8 @@ replica_env_lines() {
 }
 
 replica_start() {
-    mariadb_start "$REPLICA_RT" "$REPLICA_PORT" --innodb-buffer-pool-size=256M --max-connections=500 \
-        --server-id=2 --read-only=1 --relay-log="$REPLICA_RT/mysql/relay" --slave-parallel-threads=2
+    mariadb_start "$REPLICA_RT" "$REPLICA_PORT" --defaults-file="$ROOT/deploy/mariadb/60-coaching-replica.cnf" \
+        --relay-log="$REPLICA_RT/mysql/relay" --innodb-buffer-pool-size=256M --max-connections=500
 }
 
 replica_stop() { stop_pid_file "$REPLICA_RT/mariadb.pid" 120; }

@@ -35,6 +35,8 @@ PROFILE="${2:-dev}"
 RT="$ROOT/.runtime/$PROFILE"
 # Present while the profile's nchan keeps its channels in Redis; read when nginx configs are rendered.
 REDIS_MARK="$RT/nchan-redis"
+# This stack's Redis password, shared by its nginx and its peer's.
+REDIS_PASSWORD_FILE="$RT/redis-password"
 
 case "$PROFILE" in
     dev)  HTTP_PORT="${COACHING_PORT:-8080}"; DB_PORT="${COACHING_DB_PORT_DEV:-3307}"
@@ -102,10 +104,12 @@ db_is_up() { mariadb_answers "$RT"; }
 mariadb_answers() { mariadb-admin --no-defaults --socket="$1/mysql.sock" -uroot ping >/dev/null 2>&1; }
 
 # A private mariadbd with its data in $1/mysql and its socket, pid file and log beside it, on port
-# $2; further arguments are extra server options. Returns once it answers.
+# $2; further arguments are extra server options, the first of which may be --defaults-file=FILE
+# (else no option file is read). Returns once it answers.
 mariadb_start() {
-    local dir="$1" port="$2" run_user
+    local dir="$1" port="$2" defaults=--no-defaults run_user
     shift 2
+    if [[ "${1:-}" == --defaults-file=* ]]; then defaults="$1"; shift; fi
     mkdir -p "$dir"
     if mariadb_answers "$dir"; then return 0; fi
     run_user="$(id -un)"
@@ -114,7 +118,7 @@ mariadb_start() {
         mariadb-install-db --no-defaults --datadir="$dir/mysql" --user="$run_user" \
             --auth-root-authentication-method=socket --skip-test-db >"$dir/mariadb-install.log" 2>&1
     fi
-    "$(mysqld_bin)" --no-defaults --datadir="$dir/mysql" --socket="$dir/mysql.sock" \
+    "$(mysqld_bin)" "$defaults" --datadir="$dir/mysql" --socket="$dir/mysql.sock" \
         --port="$port" --bind-address=127.0.0.1 --pid-file="$dir/mariadb.pid" \
         --log-error="$dir/mariadb.log" --user="$run_user" \
         --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
@@ -130,7 +134,7 @@ mariadb_start() {
 
 # shellcheck disable=SC2046 # the binary-log options are separate words
 db_start() {
-    mariadb_start "$RT" "$DB_PORT" --innodb-buffer-pool-size=512M --max-connections=1000 $(db_binlog_options)
+    mariadb_start "$RT" "$DB_PORT" $(db_binlog_options) --innodb-buffer-pool-size=512M --max-connections=1000
 }
 
 # SIGTERM to the process in pid file $1, waiting up to $2 quarter-seconds for it to leave; the pid
@@ -338,7 +342,7 @@ render() {
     fi
     local redis_upstream="" redis_pass=""
     if [ -f "$REDIS_MARK" ]; then
-        redis_upstream="    upstream coaching_nchan_redis {\n        nchan_redis_server redis:\/\/$REDIS_HOST:$REDIS_PORT;\n    }"
+        redis_upstream="    upstream coaching_nchan_redis {\n        nchan_redis_server redis:\/\/:$(redis_password)@$REDIS_HOST:$REDIS_PORT;\n    }"
         redis_pass="            nchan_redis_pass coaching_nchan_redis;"
     fi
     sed -e "s#@RUNTIME@#$RT#g" -e "s#@LISTEN_ADDR@#$LISTEN_ADDR#g" -e "s#@HTTP_PORT@#$HTTP_PORT#g" \
@@ -402,7 +406,15 @@ nginx_stop() {
 # network namespace, Redis also listens on this host's end of the veth pair, the one address of this
 # host the peer can route to; nothing beyond the two namespaces reaches that /30. Protected mode
 # would refuse the peer's connections (no password, not loopback), so it is off.
-redis_is_up() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; }
+redis_password() {
+    [ -s "$REDIS_PASSWORD_FILE" ] || { mkdir -p "$(dirname "$REDIS_PASSWORD_FILE")"; openssl rand -hex 16 >"$REDIS_PASSWORD_FILE"; }
+    chmod 600 "$REDIS_PASSWORD_FILE"
+    cat "$REDIS_PASSWORD_FILE"
+}
+
+redis_cli() { REDISCLI_AUTH="$(redis_password)" redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
+
+redis_is_up() { redis_cli ping 2>/dev/null | grep -q PONG; }
 
 redis_bind_addresses() {
     if ip -4 -o addr show dev "$VETH_HOST" 2>/dev/null | grep -q " $NETNS_HOST_ADDR/"; then
@@ -416,8 +428,10 @@ redis_start() {
     redis_is_up && return 0
     mkdir -p "$RT"
     # shellcheck disable=SC2046 # one word per address
-    redis-server --port "$REDIS_PORT" --bind $(redis_bind_addresses) --protected-mode no --save "" \
-        --appendonly no --daemonize yes --pidfile "$RT/redis.pid" --logfile "$RT/redis.log" --dir "$RT" >/dev/null
+    # The deployment's own configuration, with this stack's port, addresses, password and files.
+    redis-server "$ROOT/deploy/redis/coaching-nchan.conf" --port "$REDIS_PORT" --bind $(redis_bind_addresses) \
+        --requirepass "$(redis_password)" --maxmemory 64mb --daemonize yes --pidfile "$RT/redis.pid" \
+        --logfile "$RT/redis.log" --dir "$RT" >/dev/null
     for _ in $(seq 1 40); do redis_is_up && return 0; sleep 0.25; done
     log "Redis did not answer on port $REDIS_PORT (see $RT/redis.log)"
     return 1
@@ -428,7 +442,7 @@ redis_stop() { stop_pid_file "$RT/redis.pid" 40; }
 # A running Redis follows the veth address as the peer's namespace comes and goes.
 redis_rebind() {
     redis_is_up || return 0
-    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" CONFIG SET bind "$(redis_bind_addresses)" >/dev/null ||
+    redis_cli CONFIG SET bind "$(redis_bind_addresses)" >/dev/null ||
         log "Redis kept its addresses; restart it (restart-redis $PROFILE) to follow the peer's namespace"
 }
 
