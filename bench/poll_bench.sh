@@ -35,21 +35,16 @@ WARMUP="${WARMUP:-3s}"
 KEEP="${KEEP:-0}"
 RESEED="${RESEED:-0}"
 
-# Data set layout, fixed by bench/seed_hints.sql.
-TOTAL_AGENTS=200
-TOTAL_CONVERSATIONS=20000
-TOTAL_HINTS=1000000
-RECENT_FIRST_ID=985001
-RECENT_HINTS=15000
-
 # Targets (issue acceptance).
 TARGET_RATIO_PCT=30
 TARGET_P99_MS=10
 
 log() { echo "[bench] $*" >&2; }
 die() { echo "[bench] FAILED: $*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
-[ "$AGENTS" -ge 1 ] && [ "$AGENTS" -le "$TOTAL_AGENTS" ] || die "AGENTS must be 1..$TOTAL_AGENTS"
+[ "$AGENTS" -ge 1 ] && [ "$AGENTS" -le "$POLL_TOTAL_AGENTS" ] || die "AGENTS must be 1..$POLL_TOTAL_AGENTS"
 
 # --- prerequisites -------------------------------------------------------------------------------
 if ! command -v wrk >/dev/null 2>&1; then
@@ -112,73 +107,21 @@ set -a
 set +a
 BASE="$COACHING_BASE_URL"
 
-sql() {
-    mariadb --no-defaults --default-character-set=utf8mb4 --socket="$COACHING_DB_SOCKET" \
-        -u"$COACHING_DB_USER" -p"$COACHING_DB_PASSWORD" "$COACHING_DB_NAME" "$@"
-}
-sql_value() { sql -N -B -e "$1"; }
+sql() { bench_sql "$@"; }
+sql_value() { bench_sql_value "$1"; }
 
 # --- data ----------------------------------------------------------------------------------------
-seeded() {
-    local counts
-    counts="$(sql_value "SELECT (SELECT COUNT(*) FROM realtime_coaching_hints),
-                                (SELECT COUNT(*) FROM realtime_coaching_hints WHERE id >= $RECENT_FIRST_ID),
-                                (SELECT COUNT(*) FROM conversations),
-                                (SELECT COUNT(*) FROM users WHERE email LIKE 'bench-agent-%')")"
-    [ "$counts" = "$(printf '%s\t%s\t%s\t%s' $TOTAL_HINTS $RECENT_HINTS $TOTAL_CONVERSATIONS $TOTAL_AGENTS)" ]
-}
-
-if [ "$RESEED" = "1" ] || ! seeded; then
-    log "seeding 200 agents, 20,000 conversations, 60,000 messages, 1,000,000 hints"
-    seed_start=$(date +%s)
-    sql <"$ROOT/bench/seed_hints.sql" >/dev/null
-    log "seeded in $(( $(date +%s) - seed_start )) s"
-    seeded || die "seed did not produce the expected row counts"
-else
-    log "data set already present (RESEED=1 to rebuild)"
-fi
-
-log "enabling coaching"
-sql -e "INSERT INTO settings (\`key\`, \`value\`, \`type\`, \`group\`, label)
-        VALUES ('conversation_settings', '{\"realtime_coaching\":{\"enabled\":true}}', 'json', 'conversations', 'Conversation settings')
-        ON DUPLICATE KEY UPDATE \`type\` = 'json',
-            \`value\` = JSON_SET(IF(JSON_VALID(\`value\`), \`value\`, '{}'), '\$.realtime_coaching.enabled', true);"
-
-# Makes the recent hints new again: right before every polling run they get fresh ids above every
-# existing one (as newly saved hints do) and creation times in the last few seconds, so they stay
-# inside the `seconds` window for the whole run. New ids are what the service's poll cache watches,
-# so every run starts from answers read from the database, never from a previous run's.
-refresh_recent() {
-    sql -e "UPDATE realtime_coaching_hints
-            SET id = id + 15000,
-                created_at = NOW() - INTERVAL ((id - $RECENT_FIRST_ID) % 3) * 3 + 1 SECOND
-            WHERE id >= $RECENT_FIRST_ID
-            ORDER BY id DESC;"
-}
+seed_poll_data "$RESEED" || die "seeding failed"
+enable_coaching
 
 # --- tokens and pairs ----------------------------------------------------------------------------
 OUT="$RT/results/$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$OUT"
 PAIRS="$OUT/pairs.txt"
-log "minting tokens for $AGENTS agents"
-declare -a TOKENS
-for agent in $(seq 1 "$AGENTS"); do
-    TOKENS[$agent]="$(COACHING_ENV_FILE="$RT/coaching.env" "$BIN" token --user "$agent" --role agent --ttl 21600)"
-    [ -n "${TOKENS[$agent]}" ] || die "could not mint a token for agent $agent"
-done
-# Agent a owns conversations a, a+200, ..., a+19800. Interleave agents so consecutive requests
-# go to different agents and conversations.
-: >"$PAIRS"
-for j in $(seq 0 $(( TOTAL_CONVERSATIONS / TOTAL_AGENTS - 1 ))); do
-    for agent in $(seq 1 "$AGENTS"); do
-        echo "${TOKENS[$agent]} $(( agent + TOTAL_AGENTS * j ))" >>"$PAIRS"
-    done
-done
-chmod 600 "$PAIRS"
-log "$(wc -l <"$PAIRS") (token, conversation) pairs"
+mint_poll_pairs "$PAIRS" "$AGENTS" || die "could not mint the tokens"
 
 # --- verification --------------------------------------------------------------------------------
-refresh_recent
+refresh_recent_hints
 sleep 1.2 # the service re-reads settings at most every second
 curl -fsS -o /dev/null "$BASE/static-probe" || die "/static-probe does not answer"
 
@@ -288,31 +231,6 @@ print("%.2f %.3f %.3f %d %d %.1f %.1f %.1f %.1f %.1f %.1f %d" % (
 PY
 }
 
-# Other work on the machine skews a 2-core measurement: wait (up to QUIET_WAIT seconds) until the
-# machine is idle before each run. CPU used by anything but nginx, the app, MariaDB and wrk during a
-# run is reported as "other".
-machine_busy_pct() { # busy % of all cores over one second
-    local a b
-    a="$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)"
-    sleep 1
-    b="$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)"
-    echo "$a $b" | awk '{d=$4-$2; print (d > 0) ? int(100 * ($3 - $1) / d) : 0}'
-}
-wait_quiet() {
-    local waited=0 busy
-    while :; do
-        busy="$(machine_busy_pct)"
-        [ "$busy" -le "${QUIET_PCT:-10}" ] && return 0
-        if [ "$waited" -ge "${QUIET_WAIT:-300}" ]; then
-            log "machine still ${busy}% busy after ${waited}s; measuring anyway (see the 'other' CPU column)"
-            return 0
-        fi
-        [ "$waited" -eq 0 ] && log "machine is ${busy}% busy with other work; waiting for it to settle"
-        sleep 4
-        waited=$(( waited + 5 ))
-    done
-}
-
 STATIC_URL="$BASE/static-probe"
 POLL_URL="$BASE/coaching/pending-hints"
 LUA="$ROOT/bench/poll.lua"
@@ -320,7 +238,7 @@ LUA="$ROOT/bench/poll.lua"
 if [ "$WARMUP" != "0" ]; then
     log "warm-up ($WARMUP per target, not counted)"
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$STATIC_URL" >/dev/null 2>&1 || true
-    refresh_recent
+    refresh_recent_hints
     POLL_PAIRS="$PAIRS" POLL_SECONDS="$POLL_SECONDS" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$LUA" "$POLL_URL" >/dev/null 2>&1 || true
 fi
 
@@ -336,7 +254,7 @@ measure() { # name url [lua] [errors-expected]
             # Fresh hints invalidate every cached answer: the first seconds after them read the
             # database for each (agent, conversation). They are run (and reported apart) but not
             # counted, so the measured run is steady-state polling.
-            refresh_recent
+            refresh_recent_hints
             if [ "$WARMUP" != "0" ]; then
                 POLL_PAIRS="$PAIRS" POLL_SECONDS="$POLL_SECONDS" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" \
                     --latency -s "$3" "$2" >"$OUT/$name.after-new-hints.txt" 2>&1 || true
@@ -387,7 +305,7 @@ if [ "${DIAG:-1}" = "1" ]; then
 fi
 
 # Still answering correctly after the load.
-refresh_recent
+refresh_recent_hints
 check_poll 1 1 nonempty
 
 # --- summary -------------------------------------------------------------------------------------

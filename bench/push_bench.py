@@ -265,7 +265,7 @@ async def run(args):
     host_port = base.split("://", 1)[1]
     host, port = host_port.rsplit(":", 1)
     port = int(port)
-    publish_socket = env["COACHING_NCHAN_PUBLISH_SOCKET"]
+    publish_socket = args.publish_socket or env["COACHING_NCHAN_PUBLISH_SOCKET"]
     secret = env["COACHING_JWT_SECRET"]
     run_id = uuid.uuid4().hex[:12]
     procs = Processes(runtime)
@@ -274,6 +274,7 @@ async def run(args):
         "subscribers": args.subscribers,
         "rate_per_s": args.rate,
         "rounds": args.rounds,
+        "publish_socket": publish_socket,
         "client_nofile": resource.getrlimit(resource.RLIMIT_NOFILE),
         "nginx_worker_nofile": {pid: nofile_limit(pid) for pid in procs.workers},
         "app_nofile": nofile_limit(procs.app),
@@ -402,6 +403,9 @@ def main():
     parser.add_argument("--connect-concurrency", type=int, default=64)
     parser.add_argument("--settle", type=float, default=1.0)
     parser.add_argument("--drain", type=float, default=10.0)
+    parser.add_argument("--publish-socket",
+                        help="nchan publisher socket to publish through (default: the --env stack's own); "
+                             "another host's socket, with channels in Redis, measures push across hosts")
     parser.add_argument("--out", help="write the JSON result here")
     args = parser.parse_args()
     result = asyncio.run(asyncio.wait_for(run(args), timeout=300))
