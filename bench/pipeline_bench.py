@@ -620,7 +620,7 @@ def innodb_deadlocks(db: DB) -> int:
 
 
 def ingest_api(db: DB, out: Path, token: str, label: str, clients: int, first_conv: int,
-               workers_idle: bool = False) -> dict:
+               workers_idle: bool = False, watcher_on: bool = False) -> dict:
     """Bulk POSTs of `batch` messages from `clients` keep-alive clients. Items the service rejects are
     sent again in a later request, as a well-behaved chat application would: the rate counts each
     message once, when it is accepted, and the first-attempt rejections are reported."""
@@ -631,6 +631,10 @@ def ingest_api(db: DB, out: Path, token: str, label: str, clients: int, first_co
     if workers_idle:
         # Diagnostic: the same intake with the workers left idle (nothing due for an hour).
         apply_settings(db, dict(INGEST_COACHING, queue_processing_delay=3600), INGEST_SERVICE, api_key=None)
+    if watcher_on:
+        # The watcher's cost under load: it reads every message the API door stores and finds it taken.
+        apply_settings(db, INGEST_COACHING, dict(INGEST_SERVICE, watch_messages_table=True), api_key=None)
+        time.sleep(2)
     log(f"ingest/api [{label}]: {total} customer messages, arrays of {batch}, {clients} concurrent client(s), "
         f"{conversations} conversations" + (", workers idle" if workers_idle else ""))
     work: queue.Queue = queue.Queue()
@@ -714,6 +718,8 @@ def ingest_api(db: DB, out: Path, token: str, label: str, clients: int, first_co
         f"{len(results['errors'])} errors)")
     check = queue_check(db, first_conv, conversations)
     where = f"conversation_id BETWEEN {first_conv} AND {first_conv + conversations - 1}"
+    if watcher_on:
+        apply_settings(db, INGEST_COACHING, INGEST_SERVICE, api_key=None)
     if workers_idle:
         apply_settings(db, INGEST_COACHING, INGEST_SERVICE, api_key=None)
         db.run(f"UPDATE coaching_queue SET available_at = NOW(3) WHERE {where} AND status = 'pending'")
@@ -721,7 +727,7 @@ def ingest_api(db: DB, out: Path, token: str, label: str, clients: int, first_co
     lat = results["latencies"]
     return {
         "door": "POST /coaching/messages", "label": label, "messages": total, "batch": batch, "clients": clients,
-        "workers_idle": workers_idle, "conversations": conversations, "accepted": results["accepted"],
+        "workers_idle": workers_idle, "watcher_on": watcher_on, "conversations": conversations, "accepted": results["accepted"],
         "queued_reported": results["queued"], "rejected_first": results["rejected_first"],
         "rejected_first_pct": 100.0 * results["rejected_first"] / total, "resent": results["resent"],
         "reject_reasons": results["reject_reasons"], "requests": results["requests"],
@@ -834,6 +840,11 @@ def phase_ingest(db: DB, out: Path, token: str) -> dict:
     result["api_idle"] = ingest_api(db, out, token, f"{idle_clients} clients, workers idle", idle_clients,
                                     CONV_INGEST + block * 2000, workers_idle=True)
     block += 1
+    watcher_clients = env_int("INGEST_WATCHER_CLIENTS", 4)
+    if watcher_clients > 0:
+        result["api_watcher_on"] = ingest_api(db, out, token, f"{watcher_clients} clients, watcher on", watcher_clients,
+                                              CONV_INGEST + block * 2000, watcher_on=True)
+        block += 1
     result["watch"] = ingest_watch(db, out, CONV_INGEST + block * 2000)
     block += 1
     if env_int("WATCH_EXTRA_WORKERS", 1) > 0:
@@ -1451,7 +1462,7 @@ def write_report(out: Path, results: dict, meta: dict) -> None:
     eff = results.get("efficiency")
 
     if ing:
-        apis = [v for k, v in ing.items() if k.startswith("api_") and k != "api_idle"]
+        apis = [v for k, v in ing.items() if k.startswith("api_") and k not in ("api_idle", "api_watcher_on")]
         best_api = max(apis, key=lambda a: a["rate"])
         watch = max([ing[k] for k in ("watch", "watch_extra") if k in ing], key=lambda w: w["rate"] or 0)
         summary.append(("Ingestion, bulk `POST /coaching/messages` (best of " + ", ".join(a["label"] for a in apis) + ")",
@@ -1512,6 +1523,7 @@ def write_report(out: Path, results: dict, meta: dict) -> None:
             if not a:
                 continue
             md.append(f"| `POST /coaching/messages`, arrays of {a['batch']}" + (" (diagnostic: workers idle)" if a["workers_idle"] else "")
+                      + (" (messages-table watcher on)" if a.get("watcher_on") else "")
                       + f" | {fmt(a['messages'])} | {a['clients']} | {a['seconds']:.2f} s | **{fmt(a['rate'])}** | "
                       f"{fmt(a['rejected_first'])} ({a['rejected_first_pct']:.0f} %) | {fmt(a['innodb_deadlocks'])} | "
                       f"{'yes' if a['check']['zero_loss'] else 'NO'} ({fmt(a['check']['queue_rows'])} queue rows, "

@@ -20,6 +20,7 @@
 # Environment (defaults in brackets):
 #   INGEST_MESSAGES [50000] INGEST_BATCH [500] INGEST_CLIENTS ["4 8"]  API door, one run per client count
 #   INGEST_IDLE_CLIENTS [4]   diagnostic API run with the workers idle (nothing due for an hour)
+#   INGEST_WATCHER_CLIENTS [4]   API run with the messages-table watcher on (its cost under load; 0 skips)
 #   WATCH_MESSAGES [20000] WATCH_CLIENTS [4] WATCH_TIMEOUT [150]     watcher door
 #   WATCH_EXTRA_WORKERS [1]   repeat the watcher run with this many extra `coaching worker` processes
 #   FEED_RATE [250] WARMUP_SECONDS [10] MEASURE_SECONDS [60] LLM_LATENCY_MS [1000]
@@ -58,7 +59,7 @@ done
 
 # The other benchmarks (polling, end-to-end) use the same bench stack, restart its app, change its
 # settings or stop it when they end: never run alongside them.
-OTHERS='bench/(poll_bench\.sh|e2e_bench)'
+OTHERS='bench/(poll_bench\.sh|e2e_bench|capacity_bench\.sh)'
 if pgrep -f "$OTHERS" >/dev/null 2>&1; then
     log "another benchmark is using the bench stack ($(pgrep -af "$OTHERS" | head -1 | cut -c1-80)); waiting for it to finish"
     for _ in $(seq 1 360); do
