@@ -81,6 +81,13 @@ replica_apply_to_app() {
     if [ -f "$RT/app.pid" ]; then app_stop; app_start; fi
 }
 
+replica_apply_to_peers() {
+    local n
+    for n in "${PEER_INDEXES[@]}"; do
+        (peer_select "$n"; [ ! -d "$PEER_DIR" ] || as_peer replica_apply_to_app)
+    done
+}
+
 replica_up() {
     [ -f "$RT/coaching.env" ] || { log "start the stack first (up $PROFILE)"; return 1; }
     touch "$BINLOG_MARK"
@@ -93,14 +100,14 @@ replica_up() {
     replica_running || replica_seed
     touch "$REPLICA_MARK"
     replica_apply_to_app
-    [ ! -d "$RT/peer" ] || as_peer replica_apply_to_app
+    replica_apply_to_peers
     log "replica up on port $REPLICA_PORT; polls read from it"
 }
 
 replica_down() {
     rm -f "$REPLICA_MARK"
     replica_apply_to_app
-    [ ! -d "$RT/peer" ] || as_peer replica_apply_to_app
+    replica_apply_to_peers
     replica_stop
     log "replica stopped; every read on the primary"
 }

@@ -17,7 +17,8 @@
 #                                         with COACHING_PEER_NETNS=NAME, inside that network
 #                                         namespace (made, with a veth pair to this host) where the
 #                                         machine allows it, else on loopback; the peer's stack.env
-#                                         says which (COACHING_PEER_ISOLATION=netns|loopback)
+#                                         says which (COACHING_PEER_ISOLATION=netns|loopback);
+#                                         with COACHING_PEER_INDEX=2, a third host (peer2/, port + 2)
 #   scripts/stack.sh peer-down PROFILE    stop them, and remove the peer's namespace (`down` does too)
 #   scripts/stack.sh redis-up PROFILE     start a private Redis and put nchan's channels in it, for
 #                                         this stack's nginx and its peer's (re-rendered, reloaded)
@@ -47,15 +48,25 @@ case "$PROFILE" in
            EMB_PORT="${COACHING_BENCH_EMBEDDINGS_PORT:-28090}"; REDIS_PORT="${COACHING_BENCH_REDIS_PORT:-26390}" ;;
     *) echo "unknown profile $PROFILE (dev, test or bench)" >&2; exit 2 ;;
 esac
-PEER_PORT="${COACHING_PEER_PORT:-$((HTTP_PORT + 1))}"
-# A peer in its own network namespace reaches this host through a veth pair on a private /30, one
-# per profile so that two profiles' peers can run at once: this host's side is .1, the peer's .2.
+# Peers are further hosts of this stack: peer 1 under .runtime/PROFILE/peer, peer 2
+# (COACHING_PEER_INDEX=2) under .runtime/PROFILE/peer2, on the stack's port + index unless
+# COACHING_PEER_PORT says otherwise. A peer in its own network namespace reaches this host through
+# a veth pair on a private /30, one per profile and peer so that they can all run at once: this
+# host's side is .1, the peer's .2.
+PEER_INDEXES=(1 2)
 PEER_NETNS="${COACHING_PEER_NETNS:-}"
-case "$PROFILE" in dev) NETNS_NET=4 ;; test) NETNS_NET=0 ;; bench) NETNS_NET=8 ;; esac
-NETNS_HOST_ADDR="10.231.0.$((NETNS_NET + 1))"
-NETNS_PEER_ADDR="10.231.0.$((NETNS_NET + 2))"
-VETH_HOST="vcoach-$PROFILE"
-VETH_PEER="vcoachp-$PROFILE"
+peer_select() {
+    local suffix="" base=0
+    [ "$1" = 1 ] || suffix="$1"
+    case "$PROFILE" in dev) base=4 ;; test) base=0 ;; bench) base=8 ;; esac
+    PEER_DIR="$RT/peer$suffix"
+    PEER_PORT="${COACHING_PEER_PORT:-$((HTTP_PORT + $1))}"
+    NETNS_HOST_ADDR="10.231.0.$((base + ($1 - 1) * 12 + 1))"
+    NETNS_PEER_ADDR="10.231.0.$((base + ($1 - 1) * 12 + 2))"
+    VETH_HOST="vcoach$suffix-$PROFILE"
+    VETH_PEER="vcoachp$suffix-$PROFILE"
+}
+peer_select "${COACHING_PEER_INDEX:-1}"
 # Where the functions below act: this host's namespace, nginx on loopback, Redis on loopback.
 # The peer's functions run with these changed (see as_peer).
 NETNS=""
@@ -417,11 +428,14 @@ redis_cli() { REDISCLI_AUTH="$(redis_password)" redis-cli -h 127.0.0.1 -p "$REDI
 redis_is_up() { redis_cli ping 2>/dev/null | grep -q PONG; }
 
 redis_bind_addresses() {
-    if ip -4 -o addr show dev "$VETH_HOST" 2>/dev/null | grep -q " $NETNS_HOST_ADDR/"; then
-        echo "127.0.0.1 $NETNS_HOST_ADDR"
-    else
-        echo 127.0.0.1
-    fi
+    local n addresses=127.0.0.1
+    for n in "${PEER_INDEXES[@]}"; do
+        addresses+="$(peer_select "$n"
+            if ip -4 -o addr show dev "$VETH_HOST" 2>/dev/null | grep -q " $NETNS_HOST_ADDR/"; then
+                echo " $NETNS_HOST_ADDR"
+            fi)"
+    done
+    echo "$addresses"
 }
 
 redis_start() {
@@ -449,7 +463,10 @@ redis_rebind() {
 # Re-renders and reloads this stack's nginx and its peer's, after nchan's storage changed.
 nginx_reload_all() {
     if [ -f "$RT/nginx.pid" ]; then nginx_start; fi
-    if [ -f "$RT/peer/nginx.pid" ]; then as_peer nginx_start; fi
+    local n
+    for n in "${PEER_INDEXES[@]}"; do
+        (peer_select "$n"; if [ -f "$PEER_DIR/nginx.pid" ]; then as_peer nginx_start; fi)
+    done
 }
 
 # The peer runs the same functions with RT pointing at its own directory: its own FastCGI socket,
@@ -459,8 +476,8 @@ nginx_reload_all() {
 # publisher are unix sockets, which work across network namespaces.
 as_peer() {
     (
-        RT="$RT/peer"
-        HTTP_PORT="$PEER_PORT"
+        RT="$PEER_DIR"
+        HTTP_PORT="$(cat "$PEER_DIR/port" 2>/dev/null || echo "$PEER_PORT")"
         if [ -s "$RT/netns" ]; then
             NETNS="$(cat "$RT/netns")"
             LISTEN_ADDR="$NETNS_PEER_ADDR"
@@ -496,7 +513,7 @@ netns_linked() { ip -n "$1" -4 -o addr show dev "$VETH_PEER" 2>/dev/null | grep 
 # else loopback. A peer running with the other isolation is stopped first, so it starts again in
 # the right place. Where namespaces are not allowed the peer falls back to loopback.
 peer_isolate() {
-    local mark="$RT/peer/netns" current=""
+    local mark="$PEER_DIR/netns" current=""
     current="$(cat "$mark" 2>/dev/null || true)"
     if [ -n "$PEER_NETNS" ] && [ "$current" = "$PEER_NETNS" ] && netns_linked "$PEER_NETNS"; then return 0; fi
     if [ -n "$current" ] || [ -n "$PEER_NETNS" ]; then peer_down; fi
@@ -512,15 +529,16 @@ peer_isolate() {
 
 peer_up() {
     [ -f "$RT/coaching.env" ] || { log "start the stack first (up $PROFILE)"; return 1; }
-    local peer="$RT/peer"
+    local peer="$PEER_DIR"
     mkdir -p "$peer"
     chmod 711 "$peer"
     peer_isolate
+    echo "$PEER_PORT" >"$peer/port"
     grep -v -E '^COACHING_(SOCKET|NCHAN_PUBLISH_SOCKET|WORKER_ID)=' "$RT/coaching.env" >"$peer/coaching.env"
     {
         echo "COACHING_SOCKET=$peer/coaching.sock"
         echo "COACHING_NCHAN_PUBLISH_SOCKET=$peer/publish/nchan-publish.sock"
-        echo "COACHING_WORKER_ID=peer-$PROFILE-$$"
+        echo "COACHING_WORKER_ID=$(basename "$peer")-$PROFILE-$$"
     } >>"$peer/coaching.env"
     chmod 600 "$peer/coaching.env"
     { as_peer app_start && as_peer nginx_start; } || return 1
@@ -538,12 +556,12 @@ peer_up() {
 }
 
 peer_down() {
-    [ -d "$RT/peer" ] || return 0
+    [ -d "$PEER_DIR" ] || return 0
     as_peer nginx_stop
     as_peer app_stop
-    if [ -s "$RT/peer/netns" ]; then
-        netns_remove "$(cat "$RT/peer/netns")"
-        rm -f "$RT/peer/netns"
+    if [ -s "$PEER_DIR/netns" ]; then
+        netns_remove "$(cat "$PEER_DIR/netns")"
+        rm -f "$PEER_DIR/netns"
         redis_rebind
     fi
 }
@@ -571,7 +589,7 @@ case "$COMMAND" in
         ;;
     down)
         if [ -f "$RT/simulate.pid" ]; then kill "$(cat "$RT/simulate.pid")" 2>/dev/null || true; rm -f "$RT/simulate.pid"; fi
-        peer_down
+        for n in "${PEER_INDEXES[@]}"; do (peer_select "$n"; peer_down); done
         nginx_stop
         app_stop
         embeddings_stop

@@ -24,18 +24,22 @@ from test_pipeline_invariants import calls_in_any_window
 
 
 @contextmanager
-def peer_host(stack, env=None):
-    """The second host on the stack's port + 1 while the block runs: on loopback, so it reaches the
-    fake LLM, unless ``env`` names a network namespace for it (COACHING_PEER_NETNS, see stack.sh)."""
-    port = urlsplit(stack.base_url).port + 1
-    stack_script(stack, "peer-up", env=dict({"COACHING_PEER_NETNS": ""}, **(env or {}), COACHING_PEER_PORT=str(port)))
+def peer_host(stack, env=None, index=1):
+    """Another host on the stack's port + ``index`` while the block runs (peer 1 is the second host,
+    peer 2 the third): on loopback, so it reaches the fake LLM, unless ``env`` names a network
+    namespace for it (COACHING_PEER_NETNS, see stack.sh)."""
+    port = urlsplit(stack.base_url).port + index
+    env = dict({"COACHING_PEER_NETNS": ""}, **(env or {}), COACHING_PEER_PORT=str(port),
+               COACHING_PEER_INDEX=str(index))
+    stack_script(stack, "peer-up", env=env)
     try:
-        host = Stack(parse_env_file(Path(stack.env["COACHING_RUNTIME"]) / "peer" / "stack.env"))
+        directory = "peer" if index == 1 else "peer%d" % index
+        host = Stack(parse_env_file(Path(stack.env["COACHING_RUNTIME"]) / directory / "stack.env"))
         wait_until(lambda: requests.get(host.base_url + "/coaching/health", timeout=5).status_code == 200,
                    timeout=20, message="the peer host to answer")
         yield host
     finally:
-        stack_script(stack, "peer-down")
+        stack_script(stack, "peer-down", env={"COACHING_PEER_INDEX": str(index)})
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +159,10 @@ def test_a_cache_entry_and_an_assignment_made_on_one_host_are_used_by_the_other(
 
     # A model no other test caches answers for, and words no other message has: only this test's
     # first answer can serve the second.
-    pipeline.configure("openai", realtime={"use_cache": True, "cache_similarity_threshold": 0.8, "model": "gpt-4o"})
+    # Which host analyses is chosen by stopping the other; the messages-table watcher is off, as it
+    # could queue and claim a message on a host just before that host is stopped.
+    pipeline.configure("openai", watch_messages_table=False,
+                       realtime={"use_cache": True, "cache_similarity_threshold": 0.8, "model": "gpt-4o"})
     refs = " ".join("ref%s" % uuid.uuid4().hex[:6] for _ in range(4))
     text = "Achei muito caro o plano %s, o concorrente cobra bem menos pelo mesmo pacote" % refs
     agent = factory.agent()
