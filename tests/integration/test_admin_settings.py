@@ -54,6 +54,13 @@ def settings_rows(db, coaching):
     time.sleep(1.2)  # every process's settings copy is at most 1 s old
 
 
+def test_a_fresh_install_watches_the_messages_table(api, db, admin, settings_rows):
+    """With no service settings saved, the watcher (intake door 3) is on."""
+    db.execute("DELETE FROM settings WHERE `key` = %s", (SERVICE_KEY,))
+    time.sleep(1.2)
+    assert json_body(api.get(SETTINGS, user=admin))["settings"]["service"]["watch_messages_table"] is True
+
+
 # --------------------------------------------------------------------------- access
 
 

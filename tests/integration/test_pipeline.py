@@ -86,6 +86,10 @@ class Pipeline:
             self.db.execute("DELETE FROM settings WHERE `key` = %s", (API_KEY_KEY,))
         service["provider"] = provider
         service.setdefault("max_attempts", 3)
+        # Tests drive the doors by hand (a listener row inserted when the test decides, a host chosen
+        # by stopping the others); the messages-table watcher, on by default in the product, would
+        # race them. Tests of the watcher turn it on.
+        service.setdefault("watch_messages_table", False)
         self._upsert(SERVICE_KEY, json.dumps(service), "json")
         overrides = dict(
             queue_processing_delay=0.2,
@@ -301,7 +305,7 @@ def test_with_the_listener_and_the_watcher_both_on_a_message_is_queued_once(pipe
     """A fresh install runs the watcher beside the original listener: the listener's row, written
     with the message, is the message's only queue row (the watcher claims the message for it).
     The 2 s debounce keeps the listener's row unclaimed while the watcher passes over the message."""
-    pipeline.configure("local", realtime={"queue_processing_delay": 2})
+    pipeline.configure("local", watch_messages_table=True, realtime={"queue_processing_delay": 2})
     time.sleep(1.5)
     agent = factory.agent()
     conversation = factory.conversation(agent.id)
