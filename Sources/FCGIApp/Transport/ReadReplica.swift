@@ -53,16 +53,18 @@ final class ReadReplica {
         return result
     }
 
-    /// The replica's state now, checked afresh (for the health report).
+    /// The replica's state for the health report: checked afresh, except that a replica that
+    /// failed is not tried again before `retryAfter` (a health check must not wait on a connect
+    /// timeout each time a load balancer asks).
     func currentState() -> State {
         checkedAt = nil
-        _ = usableConnection(now: .now, ignoringRetryDelay: true)
+        _ = usableConnection(now: .now)
         return state ?? .unreachable
     }
 
-    private func usableConnection(now: ContinuousClock.Instant, ignoringRetryDelay: Bool = false) -> MariaDBConnection? {
+    private func usableConnection(now: ContinuousClock.Instant) -> MariaDBConnection? {
         if let checkedAt, now - checkedAt < .seconds(1) { return state == .ok ? connection : nil }
-        if connection == nil, let retryAt, now < retryAt, !ignoringRetryDelay { return nil }
+        if connection == nil, let retryAt, now < retryAt { return nil }
         checkedAt = now
         do {
             let replica = try connection ?? MariaDBConnection(configuration: configuration, logger: logger)
