@@ -718,10 +718,9 @@ def ingest_api(db: DB, out: Path, token: str, label: str, clients: int, first_co
         f"{len(results['errors'])} errors)")
     check = queue_check(db, first_conv, conversations)
     where = f"conversation_id BETWEEN {first_conv} AND {first_conv + conversations - 1}"
-    if watcher_on:
+    if watcher_on or workers_idle:
         apply_settings(db, INGEST_COACHING, INGEST_SERVICE, api_key=None)
     if workers_idle:
-        apply_settings(db, INGEST_COACHING, INGEST_SERVICE, api_key=None)
         db.run(f"UPDATE coaching_queue SET available_at = NOW(3) WHERE {where} AND status = 'pending'")
     done, waited = wait_outcomes(db, where, env_float("INGEST_DRAIN_TIMEOUT", 180))
     lat = results["latencies"]

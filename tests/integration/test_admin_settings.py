@@ -303,9 +303,7 @@ def test_a_saved_filter_applies_to_the_next_message_within_two_seconds(api, admi
     """min_message_length switched through the endpoint: a message the worker analyses 2 s after the
     save follows the new value, both ways (the worker reads settings through its own 1 s cache)."""
     debounce = 0.2
-    # The listener row is inserted late on purpose (to set when the job is due); the watcher would
-    # otherwise queue the message first.
-    pipeline.configure("local", watch_messages_table=False, realtime={"queue_processing_delay": debounce})
+    pipeline.configure("local", realtime={"queue_processing_delay": debounce})
     agent, conversation, message = scene(factory)
     pipeline.listener_insert(message, conversation, agent.id)
     assert pipeline.outcome(message) == "hint"  # baseline: a long enough message is coached
@@ -321,8 +319,7 @@ def test_a_saved_filter_applies_to_the_next_message_within_two_seconds(api, admi
 
 def test_a_saved_model_is_recorded_on_the_next_hint_within_two_seconds(api, admin, pipeline, factory, settings_rows):
     debounce = 0.2
-    pipeline.configure("openai", watch_messages_table=False,
-                       realtime={"queue_processing_delay": debounce, "model": "gpt-4o-mini"})
+    pipeline.configure("openai", realtime={"queue_processing_delay": debounce, "model": "gpt-4o-mini"})
     model = "it-model-" + uuid.uuid4().hex[:8]
     json_body(api.post(SETTINGS, user=admin, json={"realtime_coaching": {"model": model}}))
     saved_at = time.monotonic()

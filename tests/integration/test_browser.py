@@ -55,7 +55,7 @@ def wait_for_hint_row(pipeline, message, timeout=20):
 
 
 def test_a_customer_message_becomes_a_card_by_push(pipeline, factory, console):
-    pipeline.configure("local", watch_messages_table=False, realtime={"hint_display_duration": 0})
+    pipeline.configure("local", realtime={"hint_display_duration": 0})
     agent, conversation, message = scene(factory)
     page = console(agent, conversation=conversation)
     wait_for_mode(page, 'push')
@@ -72,7 +72,7 @@ def test_a_customer_message_becomes_a_card_by_push(pipeline, factory, console):
 
 
 def test_with_push_down_the_card_still_arrives_by_polling(pipeline, factory, console):
-    pipeline.configure("local", watch_messages_table=False, realtime={"hint_display_duration": 0})
+    pipeline.configure("local", realtime={"hint_display_duration": 0})
     agent, conversation, message = scene(factory)
     page = console(agent, block_push=True, conversation=conversation)
     wait_for_mode(page, 'polling')
@@ -82,7 +82,7 @@ def test_with_push_down_the_card_still_arrives_by_polling(pipeline, factory, con
 
 
 def test_suggestion_rating_and_close_are_recorded(pipeline, factory, console):
-    pipeline.configure("local", watch_messages_table=False, realtime={"hint_display_duration": 0})
+    pipeline.configure("local", realtime={"hint_display_duration": 0})
     agent, conversation, message = scene(factory)
     page = console(agent, conversation=conversation)
     wait_for_mode(page, 'push')
@@ -114,7 +114,7 @@ def test_suggestion_rating_and_close_are_recorded(pipeline, factory, console):
 
 
 def test_markup_in_hints_renders_as_inert_text(pipeline, factory, console):
-    pipeline.configure("local", watch_messages_table=False, realtime={"hint_display_duration": 0})
+    pipeline.configure("local", realtime={"hint_display_duration": 0})
     agent = factory.agent()
     conversation = factory.conversation(agent.id)
     message = factory.message(conversation, content="Preço?", age_seconds=0)
@@ -131,7 +131,7 @@ def test_markup_in_hints_renders_as_inert_text(pipeline, factory, console):
 
 
 def test_agent_b_never_sees_agent_a_hints(pipeline, factory, console):
-    pipeline.configure("local", watch_messages_table=False, realtime={"hint_display_duration": 0})
+    pipeline.configure("local", realtime={"hint_display_duration": 0})
     agent_a, conversation_a, message_a = scene(factory)
     agent_b, conversation_b, _ = scene(factory)
     page_b = console(agent_b, conversation=conversation_b)
@@ -146,7 +146,7 @@ def test_agent_b_never_sees_agent_a_hints(pipeline, factory, console):
 
 
 def test_cards_close_themselves_after_the_display_duration(pipeline, factory, console):
-    pipeline.configure("local", watch_messages_table=False, realtime={"hint_display_duration": 2})
+    pipeline.configure("local", realtime={"hint_display_duration": 2})
     agent, conversation, message = scene(factory)
     page = console(agent, conversation=conversation)
     wait_for_mode(page, 'push')

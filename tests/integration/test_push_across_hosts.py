@@ -66,9 +66,8 @@ def test_a_hint_published_by_one_host_reaches_the_agent_on_the_other(pipeline, f
                                                                       shared_channels):
     """Agent A subscribes on the nginx of one namespaced host; the message is posted through the
     nginx of another namespaced host, whose app alone runs (the others are stopped once the
-    subscription is made), so that host analyses and publishes. The messages-table watcher is off:
-    it could queue and claim the message on a host just before that host is stopped."""
-    pipeline.configure("local", watch_messages_table=False)
+    subscription is made), so that host analyses and publishes."""
+    pipeline.configure("local")
     agent = factory.agent()
     conversation, message = customer_message(factory, agent, OBJECTION)
     stream = Stream(peer.base_url, token=agent.token)

@@ -159,10 +159,7 @@ def test_a_cache_entry_and_an_assignment_made_on_one_host_are_used_by_the_other(
 
     # A model no other test caches answers for, and words no other message has: only this test's
     # first answer can serve the second.
-    # Which host analyses is chosen by stopping the other; the messages-table watcher is off, as it
-    # could queue and claim a message on a host just before that host is stopped.
-    pipeline.configure("openai", watch_messages_table=False,
-                       realtime={"use_cache": True, "cache_similarity_threshold": 0.8, "model": "gpt-4o"})
+    pipeline.configure("openai", realtime={"use_cache": True, "cache_similarity_threshold": 0.8, "model": "gpt-4o"})
     refs = " ".join("ref%s" % uuid.uuid4().hex[:6] for _ in range(4))
     text = "Achei muito caro o plano %s, o concorrente cobra bem menos pelo mesmo pacote" % refs
     agent = factory.agent()
