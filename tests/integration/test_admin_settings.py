@@ -25,8 +25,8 @@ ORIGINAL_KEYS = (
 )
 SERVICE_KEYS = (
     "language", "provider", "base_url", "max_tokens", "connect_timeout_ms", "total_timeout_ms", "context_messages",
-    "budget_fallback", "prefilter", "watch_messages_table", "max_message_age_seconds", "typing_defer_max_seconds",
-    "typing_fresh_seconds", "max_attempts", "prices", "unknown_model_price", "embeddings_base_url",
+    "budget_fallback", "prefilter", "local_answer_min_confidence", "watch_messages_table", "max_message_age_seconds",
+    "typing_defer_max_seconds", "typing_fresh_seconds", "max_attempts", "prices", "unknown_model_price", "embeddings_base_url",
     "embeddings_model", "embeddings_timeout_ms", "similarity_cache", "similarity_min_cosine",
 )
 

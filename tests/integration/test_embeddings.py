@@ -498,6 +498,65 @@ def test_the_similarity_cache_is_off_without_its_setting(pipeline, factory, fake
         forget_cached(db, since_id=start_id)
 
 
+# --------------------------------------------------------------------------- local answers
+
+
+ESCALATION = "Quero falar com o seu gerente agora, isso é um absurdo"
+ESCALATION_MARKER = "falar com o seu gerente agora"
+
+
+def test_a_confident_situation_is_answered_locally_instead_of_by_the_llm(pipeline, factory, fake_llm, stack, api, db):
+    """With the pre-filter and local_answer_min_confidence, a situation the classifier is sure of
+    gets the local hint and costs no LLM call; with the setting at 0 the same message goes to the LLM."""
+    agent = factory.agent()
+
+    def run(min_confidence):
+        pipeline.configure("openai", prefilter=True, local_answer_min_confidence=min_confidence,
+                           embeddings_base_url=embeddings_url(stack), embeddings_model=EMBEDDINGS_MODEL,
+                           similarity_cache=False)
+        require_classifier(stack, api)
+        before = len([r for r in fake_llm.requests() if ESCALATION_MARKER in json.dumps(r.get("body"), ensure_ascii=False)])
+        message = post_messages(pipeline, factory, agent, [ESCALATION])[0]
+        rows = wait_outcomes(pipeline, [message])
+        by_message = assert_one_outcome_each(pipeline, rows, allowed=("hint",))
+        cleanup_factory_hints(factory, by_message)
+        calls = len([r for r in fake_llm.requests() if ESCALATION_MARKER in json.dumps(r.get("body"), ensure_ascii=False)])
+        return rows[message], by_message[message][0], calls - before
+
+    metrics = scrape(api)
+    row, hint, calls = run(0.5)
+    assert calls == 0, "a confident situation was sent to the LLM"
+    assert hint["model_used"] == "local+embeddings", hint
+    assert hint["hint_type"] == "escalation_needed", hint
+    assert float(hint["cost"]) == 0 and hint["tokens_used"] == 0
+    assert pipeline.calls_for([row["id"]]) == [], "no ledger row without a call"
+    answered = value(scrape(api), "coaching_prefilter_decisions_total", decision="local_answer") or 0
+    assert answered >= (value(metrics, "coaching_prefilter_decisions_total", decision="local_answer") or 0) + 1
+
+    row, hint, calls = run(0)
+    assert calls == 1, "with local answers off the situation goes to the LLM"
+    assert hint["model_used"] != "local+embeddings", hint
+    assert len(pipeline.calls_for([row["id"]])) == 1
+
+
+def test_a_situation_below_the_confidence_still_goes_to_the_llm(pipeline, factory, fake_llm, stack, api):
+    """A confidence no classifier reaches (1.0) leaves every situation to the LLM; the pre-filter
+    still filters messages without one."""
+    pipeline.configure("openai", prefilter=True, local_answer_min_confidence=1.0,
+                       embeddings_base_url=embeddings_url(stack), embeddings_model=EMBEDDINGS_MODEL,
+                       similarity_cache=False)
+    require_classifier(stack, api)
+    agent = factory.agent()
+    greeting = "Bom dia! Obrigado pela atenção de sempre, tudo certo por aqui."
+    messages = post_messages(pipeline, factory, agent, [ESCALATION, greeting])
+    rows = wait_outcomes(pipeline, messages)
+    by_message = assert_one_outcome_each(pipeline, {messages[0]: rows[messages[0]]}, allowed=("hint",))
+    cleanup_factory_hints(factory, by_message)
+    assert by_message[messages[0]][0]["model_used"] != "local+embeddings"
+    assert len(pipeline.calls_for([rows[messages[0]]["id"]])) == 1
+    assert rows[messages[1]]["outcome"] == "filtered:prefilter"
+
+
 # --------------------------------------------------------------------------- settings
 
 

@@ -24,24 +24,37 @@ public struct ClassifierTrainer: Sendable {
 
     public init() {}
 
-    /// The penalty with the best cross-validated macro-F1, and every penalty's score.
-    public func choosePenalty(_ examples: [Example]) -> (penalty: Double, scores: [(Double, Double)]) {
+    /// What cross-validation found: the penalty with the best macro-F1, every penalty's score, and
+    /// each example's out-of-fold prediction at that penalty (the class and its probability, from a
+    /// model that never saw the example), which calibrates how far a confidence can be trusted.
+    public struct CrossValidation: Sendable {
+        public let penalty: Double
+        public let scores: [(Double, Double)]
+        public let heldOut: [(predicted: Int, probability: Double)]
+    }
+
+    public func choosePenalty(_ examples: [Example]) -> CrossValidation {
         let order = Self.interleavedFolds(labels: examples.map(\.label), folds: folds)
         var scores: [(Double, Double)] = []
+        var best: CrossValidation?
         for penalty in penalties {
-            var predicted = [Int](repeating: 0, count: examples.count)
+            var heldOut = [(predicted: Int, probability: Double)](repeating: (0, 0), count: examples.count)
             for fold in 0..<folds {
                 let training = examples.indices.filter { order[$0] != fold }.map { examples[$0] }
                 let model = fit(training, penalty: penalty)
                 for index in examples.indices where order[index] == fold {
                     let probabilities = model.probabilities(examples[index].features)
-                    predicted[index] = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
+                    let top = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
+                    heldOut[index] = (top, probabilities.isEmpty ? 0 : probabilities[top])
                 }
             }
-            scores.append((penalty, Self.macroF1(labels: examples.map(\.label), predicted: predicted)))
+            let score = Self.macroF1(labels: examples.map(\.label), predicted: heldOut.map(\.predicted))
+            scores.append((penalty, score))
+            if best == nil || score > best!.scores.last!.1 {
+                best = CrossValidation(penalty: penalty, scores: [(penalty, score)], heldOut: heldOut)
+            }
         }
-        let best = scores.max { $0.1 < $1.1 } ?? (penalties[0], 0)
-        return (best.0, scores)
+        return CrossValidation(penalty: best?.penalty ?? penalties[0], scores: scores, heldOut: best?.heldOut ?? [])
     }
 
     public func fit(_ examples: [Example], penalty: Double) -> SituationClassifier.Model {

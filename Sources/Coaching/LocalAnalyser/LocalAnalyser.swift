@@ -47,14 +47,30 @@ public struct LocalAnalyser: Sendable {
 
     /// With the classifier when `embedding` comes from the model it was trained with; else rules alone.
     public func analyse(_ input: AnalysisInput, embedding: Embedding?, embeddingsModel: String?) -> (output: AnalysisOutput, method: Method) {
+        let result = classify(input, embedding: embedding, embeddingsModel: embeddingsModel)
+        return (result.output, result.method)
+    }
+
+    /// A decision with how sure it is: the classifier's probability for the class it chose, nil
+    /// when the rules decided alone (they have no calibrated confidence).
+    public struct Classification: Sendable, Equatable {
+        public let output: AnalysisOutput
+        public let method: Method
+        public let confidence: Double?
+    }
+
+    /// `analyse(_:embedding:embeddingsModel:)` with the classifier's confidence.
+    public func classify(_ input: AnalysisInput, embedding: Embedding?, embeddingsModel: String?) -> Classification {
         let reading = rules(input)
         guard let classifier, let embedding, let embeddingsModel,
               classifier.accepts(model: embeddingsModel, dimensions: embedding.dimensions), !input.enabledTypes.isEmpty else {
-            return (output(rulesDecision(reading, enabled: input.enabledTypes), reading: reading, input: input), .rules)
+            return Classification(output: output(rulesDecision(reading, enabled: input.enabledTypes), reading: reading, input: input),
+                                  method: .rules, confidence: nil)
         }
-        let type = classifier.decide(classifier.combined, features: SituationFeatures(rules: reading, embedding: embedding),
-                                     enabled: input.enabledTypes)
-        return (output(type, reading: reading, input: input), .combined)
+        let decision = classifier.decision(classifier.combined, features: SituationFeatures(rules: reading, embedding: embedding),
+                                           enabled: input.enabledTypes)
+        return Classification(output: output(decision.type, reading: reading, input: input), method: .combined,
+                              confidence: decision.probability)
     }
 
     /// The text an embedding is asked for: the analysed messages (a merged burst reads as one).

@@ -113,8 +113,9 @@ public struct LocalAnalyserEvaluation: Sendable {
                 predicted = classifier.decide(classifier.embeddingOnly, features: SituationFeatures(embedding: embedding),
                                               enabled: HintType.allCases)
             default:
-                let output = analyser.analyse(Self.input(example), embedding: embedding, embeddingsModel: embeddingsModel).output
-                predicted = output.hasHint ? output.hintType : nil
+                let result = analyser.classify(Self.input(example), embedding: embedding, embeddingsModel: embeddingsModel)
+                return Prediction(example: example, predicted: result.output.hasHint ? result.output.hintType : nil,
+                                  confidence: result.confidence)
             }
             return Prediction(example: example, predicted: predicted)
         })
@@ -142,6 +143,14 @@ public struct LocalAnalyserEvaluation: Sendable {
     public struct Prediction: Sendable, Equatable {
         public let example: Example
         public let predicted: HintType?
+        /// The classifier's probability for `predicted` (combined mode only).
+        public let confidence: Double?
+
+        public init(example: Example, predicted: HintType?, confidence: Double? = nil) {
+            self.example = example
+            self.predicted = predicted
+            self.confidence = confidence
+        }
 
         public var isCorrect: Bool { example.label == predicted }
     }

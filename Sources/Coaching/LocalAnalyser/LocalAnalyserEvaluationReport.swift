@@ -58,6 +58,14 @@ extension LocalAnalyserEvaluation {
             return ratio(none.filter { $0.predicted != nil }.count, none.count)
         }
 
+        /// The situations the classifier gives at least `minConfidence` (combined mode; empty otherwise).
+        public func confidentAnswers(minConfidence: Double) -> ConfidentAnswers {
+            ConfidentAnswers(minConfidence: minConfidence,
+                             outcomes: predictions.map { ($0.example.label, $0.predicted, $0.confidence) })
+        }
+
+        var hasConfidences: Bool { predictions.contains { $0.confidence != nil } }
+
         /// The same scores restricted to the messages of one language.
         public func restricted(toLanguage language: String) -> Report {
             Report(predictions: predictions.filter { $0.example.language == language })
@@ -122,6 +130,17 @@ extension LocalAnalyserEvaluation {
                 lines.append("")
                 lines.append("most frequent confusions: " + confusions.map { "\(Self.name(of: $0.label)) → \(Self.name(of: $0.predicted)) ×\($0.count)" }.joined(separator: ", "))
             }
+            if hasConfidences {
+                lines.append("")
+                lines.append("situations answered without the LLM at local_answer_min_confidence:")
+                let widths = [10, 8, 7, 7, 9, 8]
+                lines.append(row(["confidence", "answered", "correct", "on none", "precision", "coverage"], widths: widths))
+                for threshold in ConfidentAnswers.reportedThresholds {
+                    let answers = confidentAnswers(minConfidence: threshold)
+                    lines.append(row([format(threshold), "\(answers.answered)", "\(answers.correct)", "\(answers.onNone)",
+                                      format(answers.precision), format(answers.coverage)], widths: widths))
+                }
+            }
             if showMisses && !misses.isEmpty {
                 lines.append("")
                 lines.append("misclassified messages:")
@@ -178,6 +197,19 @@ extension LocalAnalyserEvaluation {
                     ("rows_label_columns_predicted", .array(confusion.map { .array($0.map { .int($0) }) })),
                 ])),
             ]
+            if hasConfidences {
+                members.append(("confident_answers", .array(ConfidentAnswers.reportedThresholds.map { threshold in
+                    let answers = confidentAnswers(minConfidence: threshold)
+                    return .object([
+                        ("min_confidence", .double(threshold)),
+                        ("answered", .int(answers.answered)),
+                        ("correct", .int(answers.correct)),
+                        ("on_none", .int(answers.onNone)),
+                        ("precision", .double(rounded(answers.precision))),
+                        ("coverage", .double(rounded(answers.coverage))),
+                    ])
+                })))
+            }
             if includeMisses {
                 members.append(("misses", .array(misses.map { miss in
                     .object([

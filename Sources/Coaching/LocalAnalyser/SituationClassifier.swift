@@ -76,13 +76,19 @@ public struct SituationClassifier: Sendable, Equatable {
 
     /// The most probable class among `enabled` types and none.
     public func decide(_ model: Model, features: SituationFeatures, enabled: [HintType]) -> HintType? {
+        decision(model, features: features, enabled: enabled).type
+    }
+
+    /// The most probable class among `enabled` types and none, with its probability: how sure the
+    /// classifier is, which decides whether a situation may be answered without the LLM.
+    public func decision(_ model: Model, features: SituationFeatures, enabled: [HintType]) -> (type: HintType?, probability: Double) {
         let probabilities = model.probabilities(features.values)
         var best: (type: HintType?, probability: Double)?
         for (row, candidate) in SituationFeatures.classes.enumerated() {
             if let type = candidate, !enabled.contains(type) { continue }
             if best == nil || probabilities[row] > best!.probability { best = (candidate, probabilities[row]) }
         }
-        return best?.type
+        return best ?? (nil, 0)
     }
 
     // MARK: file

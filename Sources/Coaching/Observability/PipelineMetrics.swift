@@ -48,6 +48,12 @@ public enum PipelineMetrics {
         Timer(label: "coaching_embeddings_request_duration_seconds").recordNanoseconds(Int64(seconds * 1_000_000_000))
     }
 
+    /// What the pre-filter did with one job: `filtered` (no situation), `local_answer` (a situation
+    /// the classifier was sure enough of, answered without the LLM) or `llm` (left to the LLM).
+    public static func prefilterDecision(_ decision: String) {
+        Counter(label: "coaching_prefilter_decisions_total", dimensions: [("decision", decision)]).increment()
+    }
+
     /// One local-analyser decision: `method` is `combined` or `rules`; `fallback` says why the
     /// rules decided alone although embeddings are configured (`none` when they were not needed).
     public static func localDecision(method: String, fallback: String) {

@@ -43,6 +43,7 @@ public enum SettingsSchema {
         SettingsField("context_messages", .integer(0...50)),
         SettingsField("budget_fallback", .choice(ServiceSettings.BudgetFallback.allCases.map(\.rawValue))),
         SettingsField("prefilter", .bool),
+        SettingsField("local_answer_min_confidence", .number(0...1)),
         SettingsField("watch_messages_table", .bool),
         SettingsField("max_message_age_seconds", .integer(5...86_400)),
         SettingsField("typing_defer_max_seconds", .integer(0...600)),

@@ -21,6 +21,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Gradient steps per fit.")
     var epochs = 300
 
+    @Option(help: "Cross-validated precision the suggested local_answer_min_confidence must reach.")
+    var localAnswerPrecision = 0.95
+
     @OptionGroup var embeddings: EmbeddingOptions
 
     func run() throws {
@@ -43,8 +46,15 @@ struct TrainCommand: ParsableCommand {
         var trainer = ClassifierTrainer()
         trainer.epochs = epochs
         FileHandle.standardError.write(Data("cross-validating the penalty (\(trainer.folds) folds)…\n".utf8))
-        let (penalty, scores) = trainer.choosePenalty(rows.combined)
-        let (embeddingPenalty, embeddingScores) = trainer.choosePenalty(rows.embedding)
+        let validation = trainer.choosePenalty(rows.combined)
+        let (penalty, scores) = (validation.penalty, validation.scores)
+        let embeddingValidation = trainer.choosePenalty(rows.embedding)
+        let (embeddingPenalty, embeddingScores) = (embeddingValidation.penalty, embeddingValidation.scores)
+        let classes = SituationFeatures.classes
+        let heldOut = zip(rows.combined, validation.heldOut).map { row, guess in
+            (label: classes[row.label], predicted: classes[guess.predicted], confidence: Optional(guess.probability))
+        }
+        let suggested = ConfidentAnswers.lowestThreshold(reaching: localAnswerPrecision, outcomes: heldOut)
         let classifier = SituationClassifier(
             embeddingsModel: model, dimensions: vectors.first?.dimensions ?? 0,
             combined: trainer.fit(rows.combined, penalty: penalty),
@@ -56,12 +66,30 @@ struct TrainCommand: ParsableCommand {
                 ("penalty", .double(penalty)),
                 ("cv_macro_f1_combined", .double(scores.first { $0.0 == penalty }?.1 ?? 0)),
                 ("cv_macro_f1_embedding", .double(embeddingScores.first { $0.0 == embeddingPenalty }?.1 ?? 0)),
+                ("cv_local_answer", .object([
+                    ("target_precision", .double(localAnswerPrecision)),
+                    ("min_confidence", suggested.map { .double($0.minConfidence) } ?? .null),
+                    ("precision", suggested.map { .double(($0.precision * 1000).rounded() / 1000) } ?? .null),
+                    ("coverage", suggested.map { .double(($0.coverage * 1000).rounded() / 1000) } ?? .null),
+                ])),
             ]))
         let directory = URL(fileURLWithPath: output).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try Data((JSONWriter.string(classifier.json) + "\n").utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
         for (value, score) in scores { print(String(format: "combined  penalty %-7g cross-validated macro-F1 %.3f", value, score)) }
         for (value, score) in embeddingScores { print(String(format: "embedding penalty %-7g cross-validated macro-F1 %.3f", value, score)) }
+        print("cross-validated situations answered without the LLM (combined, penalty \(penalty)):")
+        for threshold in ConfidentAnswers.reportedThresholds {
+            let answers = ConfidentAnswers(minConfidence: threshold, outcomes: heldOut)
+            print(String(format: "  confidence ≥ %.2f  answered %4d  precision %.3f  coverage %.3f",
+                         threshold, answers.answered, answers.precision, answers.coverage))
+        }
+        if let suggested {
+            print(String(format: "local_answer_min_confidence for precision ≥ %.2f: %.2f (coverage %.3f)",
+                         localAnswerPrecision, suggested.minConfidence, suggested.coverage))
+        } else {
+            print(String(format: "no confidence reaches precision %.2f in cross-validation", localAnswerPrecision))
+        }
         print("wrote \(output): \(examples.count) examples, embeddings model \(model), \(classifier.dimensions) dimensions")
     }
 }

@@ -94,13 +94,29 @@ final class ClassifierTrainerTests: XCTestCase {
     func testChoosePenaltyReturnsOneOfThePenaltiesWithScoresBetweenZeroAndOne() {
         var trainer = trainer
         trainer.penalties = [1e-4, 1e-2, 10]
-        let (penalty, scores) = trainer.choosePenalty(Self.clusters())
+        let validation = trainer.choosePenalty(Self.clusters())
+        let (penalty, scores) = (validation.penalty, validation.scores)
         XCTAssertTrue(trainer.penalties.contains(penalty), "\(penalty)")
         XCTAssertEqual(scores.map(\.0), trainer.penalties, "one score per penalty, in order")
         for (_, score) in scores { XCTAssertTrue((0...1).contains(score), "\(score)") }
         let best = scores.first { $0.0 == penalty }!.1
         XCTAssertEqual(best, scores.map(\.1).max())
         XCTAssertGreaterThanOrEqual(best, 0.9, "clusters this clear cross-validate well: \(scores)")
+    }
+
+    func testCrossValidationKeepsEachExamplesOutOfFoldPrediction() {
+        var trainer = trainer
+        trainer.penalties = [1e-3]
+        let examples = Self.clusters()
+        let validation = trainer.choosePenalty(examples)
+        XCTAssertEqual(validation.heldOut.count, examples.count)
+        for guess in validation.heldOut {
+            XCTAssertTrue((0..<SituationFeatures.classes.count).contains(guess.predicted))
+            XCTAssertTrue(guess.probability > 1.0 / Double(SituationFeatures.classes.count) && guess.probability <= 1,
+                          "the top class's probability: \(guess.probability)")
+        }
+        let right = zip(examples, validation.heldOut).filter { $0.label == $1.predicted }.count
+        XCTAssertGreaterThanOrEqual(Double(right) / Double(examples.count), 0.9, "clear clusters are recognised out of fold")
     }
 
     func testChoosePenaltyIsDeterministic() {

@@ -67,6 +67,19 @@ final class LocalAnalyserCombinedTests: XCTestCase {
         XCTAssertNotEqual(portuguese.hintText, english.hintText)
     }
 
+    func testTheClassifierSaysHowSureItIsAndTheRulesDoNot() {
+        let message = "I'll think about it and get back to you"
+        let sure = analyser.classify(input(message), embedding: escalation, embeddingsModel: Self.model)
+        XCTAssertEqual(sure.output.hintType, .escalationNeeded)
+        // Embedding values are scaled by √dimensions: logits escalation 4√3, objection 2√3, none 0.5, five others 0.
+        let root = 3.0.squareRoot()
+        let expected = exp(4 * root) / (exp(4 * root) + exp(2 * root) + exp(0.5) + 5)
+        XCTAssertEqual(sure.confidence ?? 0, expected, accuracy: 1e-9)
+        let rules = analyser.classify(input(message), embedding: nil, embeddingsModel: Self.model)
+        XCTAssertEqual(rules.method, .rules)
+        XCTAssertNil(rules.confidence)
+    }
+
     func testTheClassifierCanAlsoSayNone() {
         let message = "I'll think about it and get back to you"
         let (output, method) = analyser.analyse(input(message), embedding: neutral, embeddingsModel: Self.model)

@@ -179,6 +179,19 @@ final class EmbeddingSettingsTests: XCTestCase {
         XCTAssertEqual(accepted.service.count, 3)
     }
 
+    func testLocalAnswersAreOffByDefaultAndTheConfidenceIsClamped() throws {
+        XCTAssertEqual(ServiceSettings().localAnswerMinConfidence, 0)
+        XCTAssertEqual(try settings(#"{"local_answer_min_confidence":0.8}"#).localAnswerMinConfidence, 0.8)
+        XCTAssertEqual(try settings(#"{"local_answer_min_confidence":7}"#).localAnswerMinConfidence, 1)
+        XCTAssertEqual(try settings(#"{"local_answer_min_confidence":-1}"#).localAnswerMinConfidence, 0)
+        XCTAssertEqual(try settings(#"{"local_answer_min_confidence":"sure"}"#).localAnswerMinConfidence, 0)
+        XCTAssertEqual(try problems(#"{"service":{"local_answer_min_confidence":1.5}}"#)["service.local_answer_min_confidence"],
+                       "must be between 0 and 1")
+        var original = ServiceSettings()
+        original.localAnswerMinConfidence = 0.85
+        XCTAssertEqual(ServiceSettings(json: original.json).localAnswerMinConfidence, 0.85)
+    }
+
     func testTheSchemaMarksTheEmbeddingsURLOptional() {
         let field = SettingsSchema.json["service"]?.arrayValue?.first { $0["key"]?.stringValue == "embeddings_base_url" }
         XCTAssertEqual(field?["type"]?.stringValue, "url")

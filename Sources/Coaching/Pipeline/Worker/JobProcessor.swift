@@ -127,12 +127,21 @@ final class JobProcessor: Sendable {
 
         guard useLLM, let key else { return try answerLocally(.hint) }
         if service.prefilter {
+            let started = Date()
             let decision = local.analyse(input, embedding: local.embeddingForAnalyser(embedding))
             if !decision.output.hasHint {
+                PipelineMetrics.prefilterDecision("filtered")
                 if let note = decision.note { try claim.note(job, note) }
                 try claim.finish(job, outcome: .filtered(.prefilter))
                 return
             }
+            if decision.answersLocally(minConfidence: service.localAnswerMinConfidence) {
+                PipelineMetrics.prefilterDecision("local_answer")
+                return try local.deliver(decision, job: job, subject: subject, agentID: agentID, input: input,
+                                         settings: settings, prompt: prompt, delivery: delivery, outcomeIfHint: .hint,
+                                         started: started)
+            }
+            PipelineMetrics.prefilterDecision("llm")
         }
         let price = self.price(coaching.model, service: service)
         let request = AnalysisRequest(template: prompt.template, input: input, model: coaching.model,

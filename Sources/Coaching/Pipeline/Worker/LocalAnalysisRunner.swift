@@ -13,8 +13,17 @@ final class LocalAnalysisRunner: Sendable {
     struct Decision {
         let output: AnalysisOutput
         let method: LocalAnalyser.Method
+        /// The classifier's probability for its answer; nil when the rules decided alone.
+        var confidence: Double? = nil
         /// Why the rules decided alone although embeddings are configured (kept as `last_error`).
         let note: String?
+
+        /// Whether this is a situation sure enough to answer without the LLM: the classifier
+        /// decided, and gave it at least `minConfidence` (0 never answers).
+        func answersLocally(minConfidence: Double) -> Bool {
+            guard minConfidence > 0, output.hasHint, let confidence else { return false }
+            return confidence >= minConfidence
+        }
     }
 
     let analyser: LocalAnalyser
@@ -43,10 +52,10 @@ final class LocalAnalysisRunner: Sendable {
         let fallback: String
         switch embedding {
         case .success(let (vector, model)):
-            let result = analyser.analyse(input, embedding: vector, embeddingsModel: model)
+            let result = analyser.classify(input, embedding: vector, embeddingsModel: model)
             if result.method == .combined {
                 PipelineMetrics.localDecision(method: "combined", fallback: "none")
-                return Decision(output: result.output, method: .combined, note: nil)
+                return Decision(output: result.output, method: .combined, confidence: result.confidence, note: nil)
             }
             fallback = analyser.classifier == nil ? "no_classifier" : "model_mismatch"
         case .failure(.notConfigured):
@@ -66,6 +75,14 @@ final class LocalAnalysisRunner: Sendable {
                 outcomeIfNone: MessageOutcome = .noHint, embedding: EmbeddingResult) throws {
         let started = Date()
         let decision = analyse(input, embedding: embedding)
+        try deliver(decision, job: job, subject: subject, agentID: agentID, input: input, settings: settings, prompt: prompt,
+                    delivery: delivery, outcomeIfHint: outcomeIfHint, outcomeIfNone: outcomeIfNone, started: started)
+    }
+
+    /// Delivers a decision already taken (the pre-filter's, when it answers locally).
+    func deliver(_ decision: Decision, job: QueueJob, subject: JobSubject, agentID: Int, input: AnalysisInput,
+                 settings: SettingsSnapshot, prompt: PromptChoice, delivery: HintDelivery, outcomeIfHint: MessageOutcome,
+                 outcomeIfNone: MessageOutcome = .noHint, started: Date) throws {
         let output = (try? OutputValidator.validate(decision.output, enabledTypes: input.enabledTypes)) ?? .none
         if let note = decision.note { try delivery.claim.note(job, note) }
         guard output.hasHint else {
