@@ -33,6 +33,7 @@
 #   TIME_LIMIT [2700]         the whole run is stopped (and cleaned up) after this many seconds
 #   NO_BUILD [0]              1: use the existing release binary even if a source is newer (no rebuild)
 #   EFFICIENCY_EMBEDDINGS [1] 0: skip the "embeddings" efficiency variant (needs COACHING_EMBEDDINGS_URL)
+#   EFFICIENCY_LOCAL_ANSWER_MIN_CONFIDENCE [0.8] the "local_answers" variant's local_answer_min_confidence (0: skip it)
 #   EFFICIENCY_SET [eval]     eval: replay eval/local-analyser.jsonl (the classifier's training data);
 #                             holdout: replay the two holdout files (out of sample)
 set -euo pipefail
