@@ -258,6 +258,31 @@ def test_a_message_reaching_every_door_is_queued_once(pipeline, factory):
     assert len(intake) == 1
 
 
+def test_a_late_listener_row_never_swallows_what_another_door_queued(pipeline, factory):
+    """Two customer messages taken by the API door, then the original listener's row for the first,
+    all within the debounce. The listener row will end `duplicate`, so neither API row may be folded
+    into it: the burst is analysed once, by the second message's row, the first folded into it."""
+    pipeline.configure("local", realtime={"queue_processing_delay": 1.5})
+    agent = factory.agent()
+    conversation = factory.conversation(agent.id)
+    first = factory.message(conversation, content=OBJECTION, age_seconds=0)
+    second = factory.message(conversation, content=BUYING, age_seconds=0)
+    resp = pipeline.post([{"message_id": first, "conversation_id": conversation},
+                          {"message_id": second, "conversation_id": conversation}])
+    assert resp.status_code == 202 and all(r["queued"] for r in resp.json()["results"]), resp.text
+    # The original listener's row for the first message, due after the API rows (a listener row is due
+    # `queue_processing_delay` after its `added_at`; here its due time is set so that it is certainly
+    # still waiting when the API rows are triaged, as it is whenever the listener writes it late).
+    pipeline.db.execute(
+        "INSERT INTO coaching_queue (message_id, conversation_id, agent_id, status, available_at) "
+        "VALUES (%s, %s, %s, 'pending', NOW(3) + INTERVAL 3 SECOND)", (first, conversation, agent.id))
+    assert sorted(pipeline.outcome(first)) == ["duplicate", "merged"]
+    assert pipeline.outcome(second) == "hint"
+    assert len(pipeline.hints_for(second)) == 1 and pipeline.hints_for(first) == []
+    api_row = next(r for r in pipeline.rows(first) if r["outcome"] == "merged")
+    assert api_row["merged_into"] == pipeline.rows(second)[0]["id"]
+
+
 def test_a_bulk_request_reports_each_existing_message_on_its_own(pipeline, factory):
     pipeline.configure("local")
     agent, conversation, message = scene(factory, content=BUYING)

@@ -126,14 +126,20 @@ public struct QueueClaim {
     }
 
     /// The newest unfinished customer message of the conversation queued after `job` and at least
-    /// `minimumLength` characters long: the row `job` would be folded into.
+    /// `minimumLength` characters long: the row `job` would be folded into. Only a row that analyses
+    /// its message qualifies: not a second row of the job's own message, nor a row of a message
+    /// another row owns (a listener row written after another door took the message, which will end
+    /// `duplicate` and would take what was folded into it along).
     public func laterCustomerMessage(after job: QueueJob, conversationID: Int, minimumLength: Int) throws -> Int? {
         try connection.query("""
             SELECT q.id FROM coaching_queue q JOIN messages m ON m.id = q.message_id
-            WHERE q.conversation_id = ? AND q.id > ? AND q.status IN ('pending', 'processing') AND q.outcome IS NULL
+            LEFT JOIN coaching_message_intake i ON i.message_id = q.message_id
+            WHERE q.conversation_id = ? AND q.id > ? AND q.message_id <> ?
+              AND q.status IN ('pending', 'processing') AND q.outcome IS NULL
+              AND (i.queue_id IS NULL OR i.queue_id = q.id)
               AND m.sender_type = 'contact' AND CHAR_LENGTH(TRIM(m.content)) >= ?
             ORDER BY q.id DESC LIMIT 1
-            """, [.int(conversationID), .int(job.id), .int(minimumLength)]).first?.int(0)
+            """, [.int(conversationID), .int(job.id), .int(job.messageID), .int(minimumLength)]).first?.int(0)
     }
 
     /// Folds `job` into the later row `target`; false when `target` finished meanwhile. The target
@@ -143,8 +149,10 @@ public struct QueueClaim {
     public func merge(_ job: QueueJob, into target: Int) throws -> Bool {
         try connection.transaction {
             guard try !connection.query("""
-                SELECT id FROM coaching_queue
-                WHERE id = ? AND status IN ('pending', 'processing') AND outcome IS NULL FOR UPDATE
+                SELECT q.id FROM coaching_queue q LEFT JOIN coaching_message_intake i ON i.message_id = q.message_id
+                WHERE q.id = ? AND q.status IN ('pending', 'processing') AND q.outcome IS NULL
+                  AND (i.queue_id IS NULL OR i.queue_id = q.id)
+                FOR UPDATE
                 """, [.int(target)]).isEmpty else { return false }
             guard try finish(job, outcome: .merged, mergedInto: target) else { throw HintWriter.Conflict.leaseLost }
             try connection.execute("UPDATE coaching_queue SET merged_into = ? WHERE merged_into = ?",
