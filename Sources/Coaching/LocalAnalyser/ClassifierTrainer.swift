@@ -36,7 +36,7 @@ public struct ClassifierTrainer: Sendable {
     public func choosePenalty(_ examples: [Example]) -> CrossValidation {
         let order = Self.interleavedFolds(labels: examples.map(\.label), folds: folds)
         var scores: [(Double, Double)] = []
-        var best: CrossValidation?
+        var best: (penalty: Double, score: Double, heldOut: [(predicted: Int, probability: Double)])?
         for penalty in penalties {
             var heldOut = [(predicted: Int, probability: Double)](repeating: (0, 0), count: examples.count)
             for fold in 0..<folds {
@@ -50,9 +50,7 @@ public struct ClassifierTrainer: Sendable {
             }
             let score = Self.macroF1(labels: examples.map(\.label), predicted: heldOut.map(\.predicted))
             scores.append((penalty, score))
-            if best == nil || score > best!.scores.last!.1 {
-                best = CrossValidation(penalty: penalty, scores: [(penalty, score)], heldOut: heldOut)
-            }
+            if best == nil || score > best!.score { best = (penalty, score, heldOut) }
         }
         return CrossValidation(penalty: best?.penalty ?? penalties[0], scores: scores, heldOut: best?.heldOut ?? [])
     }

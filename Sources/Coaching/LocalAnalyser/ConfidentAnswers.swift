@@ -4,6 +4,10 @@
 /// `local_answer_min_confidence` from its precision (hints that name the labelled situation) and
 /// its coverage (the share of labelled situations answered that way, each an LLM call saved).
 public struct ConfidentAnswers: Sendable, Equatable {
+    /// One message: its label, the predicted type (nil: none) and the classifier's probability for
+    /// it (nil when the rules decided alone, which is never trusted).
+    public typealias Outcome = (label: HintType?, predicted: HintType?, confidence: Double?)
+
     public let minConfidence: Double
     /// Messages answered with a situation at or above the confidence.
     public let answered: Int
@@ -14,9 +18,7 @@ public struct ConfidentAnswers: Sendable, Equatable {
     /// Messages labelled with a situation.
     public let situations: Int
 
-    /// `outcomes` holds, per message, its label, the predicted type (nil: none) and the
-    /// classifier's probability for it (nil when the rules decided alone, which is never trusted).
-    public init(minConfidence: Double, outcomes: [(label: HintType?, predicted: HintType?, confidence: Double?)]) {
+    public init(minConfidence: Double, outcomes: [Outcome]) {
         self.minConfidence = minConfidence
         let trusted = outcomes.filter { outcome in
             guard outcome.predicted != nil, let confidence = outcome.confidence else { return false }
@@ -35,11 +37,15 @@ public struct ConfidentAnswers: Sendable, Equatable {
     /// The confidences `evaluate-local` and `train-local` report.
     public static let reportedThresholds = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98]
 
+    /// The answers at every reported confidence, lowest first.
+    public static func table(_ outcomes: [Outcome]) -> [ConfidentAnswers] {
+        reportedThresholds.map { ConfidentAnswers(minConfidence: $0, outcomes: outcomes) }
+    }
+
     /// The lowest reported confidence whose precision reaches `target` with at least `minimumAnswered`
     /// answers; nil when none does.
     public static func lowestThreshold(reaching target: Double, minimumAnswered: Int = 20,
-                                       outcomes: [(label: HintType?, predicted: HintType?, confidence: Double?)]) -> ConfidentAnswers? {
-        reportedThresholds.lazy.map { ConfidentAnswers(minConfidence: $0, outcomes: outcomes) }
-            .first { $0.answered >= minimumAnswered && $0.precision >= target }
+                                       outcomes: [Outcome]) -> ConfidentAnswers? {
+        table(outcomes).first { $0.answered >= minimumAnswered && $0.precision >= target }
     }
 }

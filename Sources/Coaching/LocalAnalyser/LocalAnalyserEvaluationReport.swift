@@ -60,9 +60,10 @@ extension LocalAnalyserEvaluation {
 
         /// The situations the classifier gives at least `minConfidence` (combined mode; empty otherwise).
         public func confidentAnswers(minConfidence: Double) -> ConfidentAnswers {
-            ConfidentAnswers(minConfidence: minConfidence,
-                             outcomes: predictions.map { ($0.example.label, $0.predicted, $0.confidence) })
+            ConfidentAnswers(minConfidence: minConfidence, outcomes: outcomes)
         }
+
+        private var outcomes: [ConfidentAnswers.Outcome] { predictions.map { ($0.example.label, $0.predicted, $0.confidence) } }
 
         var hasConfidences: Bool { predictions.contains { $0.confidence != nil } }
 
@@ -135,9 +136,8 @@ extension LocalAnalyserEvaluation {
                 lines.append("situations answered without the LLM at local_answer_min_confidence:")
                 let widths = [10, 8, 7, 7, 9, 8]
                 lines.append(row(["confidence", "answered", "correct", "on none", "precision", "coverage"], widths: widths))
-                for threshold in ConfidentAnswers.reportedThresholds {
-                    let answers = confidentAnswers(minConfidence: threshold)
-                    lines.append(row([format(threshold), "\(answers.answered)", "\(answers.correct)", "\(answers.onNone)",
+                for answers in ConfidentAnswers.table(outcomes) {
+                    lines.append(row([format(answers.minConfidence), "\(answers.answered)", "\(answers.correct)", "\(answers.onNone)",
                                       format(answers.precision), format(answers.coverage)], widths: widths))
                 }
             }
@@ -198,10 +198,9 @@ extension LocalAnalyserEvaluation {
                 ])),
             ]
             if hasConfidences {
-                members.append(("confident_answers", .array(ConfidentAnswers.reportedThresholds.map { threshold in
-                    let answers = confidentAnswers(minConfidence: threshold)
-                    return .object([
-                        ("min_confidence", .double(threshold)),
+                members.append(("confident_answers", .array(ConfidentAnswers.table(outcomes).map { answers in
+                    .object([
+                        ("min_confidence", .double(answers.minConfidence)),
                         ("answered", .int(answers.answered)),
                         ("correct", .int(answers.correct)),
                         ("on_none", .int(answers.onNone)),

@@ -79,10 +79,9 @@ struct TrainCommand: ParsableCommand {
         for (value, score) in scores { print(String(format: "combined  penalty %-7g cross-validated macro-F1 %.3f", value, score)) }
         for (value, score) in embeddingScores { print(String(format: "embedding penalty %-7g cross-validated macro-F1 %.3f", value, score)) }
         print("cross-validated situations answered without the LLM (combined, penalty \(penalty)):")
-        for threshold in ConfidentAnswers.reportedThresholds {
-            let answers = ConfidentAnswers(minConfidence: threshold, outcomes: heldOut)
+        for answers in ConfidentAnswers.table(heldOut) {
             print(String(format: "  confidence ≥ %.2f  answered %4d  precision %.3f  coverage %.3f",
-                         threshold, answers.answered, answers.precision, answers.coverage))
+                         answers.minConfidence, answers.answered, answers.precision, answers.coverage))
         }
         if let suggested {
             print(String(format: "local_answer_min_confidence for precision ≥ %.2f: %.2f (coverage %.3f)",

@@ -130,13 +130,16 @@ public struct QueueClaim {
     /// its message qualifies: not a second row of the job's own message, nor a row of a message
     /// another row owns (a listener row written after another door took the message, which will end
     /// `duplicate` and would take what was folded into it along).
+    /// With `coaching_message_intake i` joined on the row's message: the row analyses its message
+    /// (it owns it, or no door has claimed it yet) rather than being a duplicate in waiting.
+    private static let ownsItsMessage = "(i.queue_id IS NULL OR i.queue_id = q.id)"
+
     public func laterCustomerMessage(after job: QueueJob, conversationID: Int, minimumLength: Int) throws -> Int? {
         try connection.query("""
             SELECT q.id FROM coaching_queue q JOIN messages m ON m.id = q.message_id
             LEFT JOIN coaching_message_intake i ON i.message_id = q.message_id
             WHERE q.conversation_id = ? AND q.id > ? AND q.message_id <> ?
-              AND q.status IN ('pending', 'processing') AND q.outcome IS NULL
-              AND (i.queue_id IS NULL OR i.queue_id = q.id)
+              AND q.status IN ('pending', 'processing') AND q.outcome IS NULL AND \(Self.ownsItsMessage)
               AND m.sender_type = 'contact' AND CHAR_LENGTH(TRIM(m.content)) >= ?
             ORDER BY q.id DESC LIMIT 1
             """, [.int(conversationID), .int(job.id), .int(job.messageID), .int(minimumLength)]).first?.int(0)
@@ -150,8 +153,7 @@ public struct QueueClaim {
         try connection.transaction {
             guard try !connection.query("""
                 SELECT q.id FROM coaching_queue q LEFT JOIN coaching_message_intake i ON i.message_id = q.message_id
-                WHERE q.id = ? AND q.status IN ('pending', 'processing') AND q.outcome IS NULL
-                  AND (i.queue_id IS NULL OR i.queue_id = q.id)
+                WHERE q.id = ? AND q.status IN ('pending', 'processing') AND q.outcome IS NULL AND \(Self.ownsItsMessage)
                 FOR UPDATE
                 """, [.int(target)]).isEmpty else { return false }
             guard try finish(job, outcome: .merged, mergedInto: target) else { throw HintWriter.Conflict.leaseLost }
